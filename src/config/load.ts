@@ -1,0 +1,87 @@
+// .env file < environment variables < flags. Every problem is collected and reported at once.
+import { readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+import { ConfigError } from '../errors.js';
+import { OPTIONS, type OptionDef, type OptionKey, type Settings } from './options.js';
+
+export interface LoadInput {
+  /** Path to the .env file; `explicit` means the user named it, so it must exist. */
+  envFile: { path: string; explicit: boolean };
+  env: NodeJS.ProcessEnv;
+  /** Raw flag values by option key (undefined = flag not given). */
+  flags: Partial<Record<OptionKey, string>>;
+  /** Options this command cannot run without. */
+  required?: OptionKey[];
+}
+
+export interface Loaded {
+  settings: Settings;
+  /** Which source each set option came from, for doctor and setup summaries. */
+  sources: Partial<Record<OptionKey, 'file' | 'env' | 'flag' | 'default'>>;
+  envFileFound: boolean;
+}
+
+export function readEnvFile(path: string): Record<string, string> | null {
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new ConfigError([`cannot read ${path}: ${(err as Error).message}`]);
+  }
+  return parseDotenv(content);
+}
+
+export function loadSettings(input: LoadInput): Loaded {
+  const problems: string[] = [];
+  const file = readEnvFile(input.envFile.path);
+  if (file === null && input.envFile.explicit) {
+    problems.push(`env file ${input.envFile.path} does not exist`);
+  }
+  const settings: Record<string, unknown> = {};
+  const sources: Loaded['sources'] = {};
+
+  for (const [key, def] of Object.entries(OPTIONS) as [OptionKey, OptionDef<unknown>][]) {
+    const fromFlag = input.flags[key];
+    const fromEnv = input.env[def.env];
+    const fromFile = file?.[def.env];
+    const [raw, source, where] =
+      fromFlag !== undefined
+        ? [fromFlag, 'flag' as const, `--${def.flag}`]
+        : fromEnv !== undefined && fromEnv !== ''
+          ? [fromEnv, 'env' as const, def.env]
+          : fromFile !== undefined && fromFile !== ''
+            ? [fromFile, 'file' as const, `${def.env} in ${input.envFile.path}`]
+            : [undefined, 'default' as const, ''];
+    if (raw === undefined) {
+      if (def.fallback !== undefined) {
+        settings[key] = def.fallback;
+        sources[key] = 'default';
+      }
+      continue;
+    }
+    const parsed = def.parse(raw);
+    if ('error' in parsed) {
+      // Never echo a secret's value back, even when it is malformed.
+      problems.push(`${where} ${def.secret ? redactedReason(parsed.error) : parsed.error}`);
+      continue;
+    }
+    if (parsed.value !== undefined) {
+      settings[key] = parsed.value;
+      sources[key] = source;
+    }
+  }
+
+  for (const key of input.required ?? []) {
+    if (settings[key] === undefined && !problems.some((p) => p.includes(OPTIONS[key].env))) {
+      const def = OPTIONS[key];
+      problems.push(`${def.env} is not set (or pass --${def.flag}): ${def.description}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return { settings: settings as Settings, sources, envFileFound: file !== null };
+}
+
+function redactedReason(reason: string): string {
+  return reason.replace(/"[^"]*"/g, '(hidden)');
+}

@@ -1,0 +1,254 @@
+// The single list of settings: each has an env name, a flag, a default and a parser.
+// The commander program, the README table and validation are all driven from it.
+
+export interface OptionDef<T> {
+  /** Environment variable (and `.env` key). */
+  env: string;
+  /** Long flag without dashes, e.g. `chat-id`. */
+  flag: string;
+  /** Placeholder shown in --help, e.g. `<id>`. */
+  arg: string;
+  description: string;
+  /** Default shown in --help and the README; undefined = none. */
+  defaultText?: string;
+  /** Secrets are masked in prompts and never printed. */
+  secret?: boolean;
+  /** Turns a raw string into a value, or returns an error message. */
+  parse: (raw: string) => { value: T } | { error: string };
+  fallback?: T;
+}
+
+const ok = <T>(value: T) => ({ value });
+const bad = (error: string) => ({ error });
+
+const TOKEN_SHAPE = /^\d{3,}:[A-Za-z0-9_-]{30,}$/;
+const CHAT_ID_SHAPE = /^(-?\d{1,16}|@[A-Za-z][A-Za-z0-9_]{3,})$/;
+
+function text(raw: string) {
+  return ok(raw);
+}
+
+function int(min: number, max: number) {
+  return (raw: string) => {
+    const n = Number(raw);
+    return Number.isInteger(n) && n >= min && n <= max
+      ? ok(n)
+      : bad(`must be a whole number from ${min} to ${max}, got "${raw}"`);
+  };
+}
+
+function bool(raw: string) {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return ok(true);
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return ok(false);
+  return bad(`must be true or false, got "${raw}"`);
+}
+
+function httpUrl(raw: string) {
+  try {
+    const u = new URL(raw);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return ok(raw.replace(/\/+$/, ''));
+  } catch {
+    // fall through to the error below
+  }
+  return bad(`must be an http(s) URL, got "${raw}"`);
+}
+
+function byteSize(raw: string) {
+  const m = /^(\d+)\s*(b|kb|kib|mb|mib)?$/i.exec(raw.trim());
+  if (!m) return bad(`must be a size such as 1mb or 512kb, got "${raw}"`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mult = unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('k') ? 1024 : 1;
+  const n = Number(m[1]) * mult;
+  return n >= 1024 ? ok(n) : bad('must be at least 1kb');
+}
+
+function userIds(raw: string) {
+  const parts = raw
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const badOnes = parts.filter((p) => !/^\d{1,16}$/.test(p));
+  return badOnes.length
+    ? bad(`must be Telegram user ids separated by commas, not "${badOnes.join(', ')}"`)
+    : ok(parts.map(Number));
+}
+
+export const OPTIONS = {
+  telegramToken: {
+    env: 'SENTRY_ALERT_TELEGRAM_TOKEN',
+    flag: 'telegram-token',
+    arg: '<token>',
+    description: 'Telegram bot token from @BotFather',
+    secret: true,
+    parse: (raw) =>
+      TOKEN_SHAPE.test(raw.trim())
+        ? ok(raw.trim())
+        : bad('does not look like a bot token (digits:secret from @BotFather)'),
+  } satisfies OptionDef<string>,
+  chatId: {
+    env: 'SENTRY_ALERT_CHAT_ID',
+    flag: 'chat-id',
+    arg: '<id>',
+    description: 'Telegram chat id that receives alerts (-100… for groups, or @channel)',
+    parse: (raw) => {
+      const v = raw.trim();
+      const link = /t\.me\/c\/(\d+)/.exec(v);
+      if (link) return ok(`-100${link[1]}`);
+      return CHAT_ID_SHAPE.test(v) ? ok(v) : bad(`must be a chat id such as -1001234567890, got "${raw}"`);
+    },
+  } satisfies OptionDef<string>,
+  topicId: {
+    env: 'SENTRY_ALERT_TOPIC_ID',
+    flag: 'topic-id',
+    arg: '<id>',
+    description: 'forum topic (message_thread_id); empty = the General topic',
+    parse: (raw) => (raw.trim() === '' ? ok(undefined) : int(1, 2 ** 31)(raw)),
+  } satisfies OptionDef<number | undefined>,
+  webhookSecret: {
+    env: 'SENTRY_WEBHOOK_SECRET',
+    flag: 'webhook-secret',
+    arg: '<secret>',
+    description: 'integration client secret (HMAC); also derives the plugin URL token',
+    secret: true,
+    parse: (raw) => (raw.trim().length >= 16 ? ok(raw.trim()) : bad('must be at least 16 characters')),
+  } satisfies OptionDef<string>,
+  sentryAuthToken: {
+    env: 'SENTRY_AUTH_TOKEN',
+    flag: 'sentry-token',
+    arg: '<token>',
+    description: 'Sentry API auth token (setup, doctor, buttons)',
+    secret: true,
+    parse: (raw) => (raw.trim().length >= 20 ? ok(raw.trim()) : bad('looks too short for a Sentry auth token')),
+  } satisfies OptionDef<string>,
+  sentryOrg: {
+    env: 'SENTRY_ORG',
+    flag: 'org',
+    arg: '<slug>',
+    description: 'Sentry organisation slug',
+    parse: text,
+  } satisfies OptionDef<string>,
+  sentryProject: {
+    env: 'SENTRY_PROJECT',
+    flag: 'project',
+    arg: '<slug>',
+    description: 'Sentry project slug',
+    parse: text,
+  } satisfies OptionDef<string>,
+  sentryUrl: {
+    env: 'SENTRY_URL',
+    flag: 'sentry-url',
+    arg: '<url>',
+    description: 'Sentry base URL (region host or self-hosted)',
+    defaultText: 'https://sentry.io',
+    parse: httpUrl,
+    fallback: 'https://sentry.io',
+  } satisfies OptionDef<string>,
+  sentryDsn: {
+    env: 'SENTRY_DSN',
+    flag: 'sentry-dsn',
+    arg: '<dsn>',
+    description: "where the receiver reports its own errors",
+    parse: httpUrl,
+  } satisfies OptionDef<string>,
+  debugEndpoint: {
+    env: 'SENTRY_TG_DEBUG_ENDPOINT',
+    flag: 'debug-endpoint',
+    arg: '<bool>',
+    description: 'enable GET /sentry-debug (raises a test error)',
+    defaultText: 'false',
+    parse: bool,
+    fallback: false,
+  } satisfies OptionDef<boolean>,
+  telegramApiRoot: {
+    env: 'TELEGRAM_API_ROOT',
+    flag: 'telegram-api-root',
+    arg: '<url>',
+    description: 'Telegram Bot API root (local Bot API server, proxy)',
+    defaultText: 'https://api.telegram.org',
+    parse: httpUrl,
+    fallback: 'https://api.telegram.org',
+  } satisfies OptionDef<string>,
+  allowedUsers: {
+    env: 'SENTRY_TG_ALLOWED_USERS',
+    flag: 'allowed-users',
+    arg: '<ids>',
+    description: 'Telegram user ids allowed to press action buttons (comma-separated)',
+    parse: userIds,
+    fallback: [] as number[],
+  } satisfies OptionDef<number[]>,
+  dataDir: {
+    env: 'SENTRY_TG_DATA_DIR',
+    flag: 'data-dir',
+    arg: '<dir>',
+    description: 'data directory (the delivery database)',
+    defaultText: './data',
+    parse: text,
+    fallback: './data',
+  } satisfies OptionDef<string>,
+  port: {
+    env: 'PORT',
+    flag: 'port',
+    arg: '<port>',
+    description: 'receiver port',
+    defaultText: '8003',
+    parse: int(0, 65535),
+    fallback: 8003,
+  } satisfies OptionDef<number>,
+  host: {
+    env: 'HOST',
+    flag: 'host',
+    arg: '<host>',
+    description: 'receiver bind address (0.0.0.0 to accept from other hosts)',
+    defaultText: '127.0.0.1',
+    parse: text,
+    fallback: '127.0.0.1',
+  } satisfies OptionDef<string>,
+  publicUrl: {
+    env: 'PUBLIC_URL',
+    flag: 'public-url',
+    arg: '<url>',
+    description: 'public base URL of the receiver (instead of a tunnel)',
+    parse: httpUrl,
+  } satisfies OptionDef<string>,
+  ngrokAuthtoken: {
+    env: 'NGROK_AUTHTOKEN',
+    flag: 'ngrok-authtoken',
+    arg: '<token>',
+    description: "ngrok's auth token (for a tunnel)",
+    secret: true,
+    parse: text,
+  } satisfies OptionDef<string>,
+  logFile: {
+    env: 'LOG_FILE',
+    flag: 'log-file',
+    arg: '<path>',
+    description: 'also write JSON logs to this file',
+    parse: text,
+  } satisfies OptionDef<string>,
+  bodyLimitBytes: {
+    env: 'SENTRY_TG_BODY_LIMIT',
+    flag: 'body-limit',
+    arg: '<size>',
+    description: 'largest webhook body accepted',
+    defaultText: '1mb',
+    parse: byteSize,
+    fallback: 1024 * 1024,
+  } satisfies OptionDef<number>,
+} as const;
+
+export type OptionKey = keyof typeof OPTIONS;
+
+type ValueOf<K extends OptionKey> =
+  (typeof OPTIONS)[K] extends OptionDef<infer T> ? T : never;
+
+type HasFallback<K extends OptionKey> = (typeof OPTIONS)[K] extends { fallback: unknown } ? K : never;
+
+/** Resolved settings: keys with a default are always present. */
+export type Settings = { [K in OptionKey as HasFallback<K>]: ValueOf<K> } & {
+  [K in Exclude<OptionKey, HasFallback<OptionKey>>]?: ValueOf<K>;
+};
+
+export const SECRET_ENV_NAMES: string[] = Object.values(OPTIONS)
+  .filter((o: OptionDef<unknown>) => o.secret)
+  .map((o) => o.env);

@@ -1,0 +1,67 @@
+// The one internal shape every Sentry payload becomes. Everything after `normalise`
+// (routing, grouping, rendering, delivery) reads only this, never the raw payload.
+
+export const LEVELS = ['fatal', 'error', 'warning', 'info', 'debug'] as const;
+export type Level = (typeof LEVELS)[number];
+
+/** Which template renders the alert. */
+export type AlertKind =
+  | 'event' // an error event: legacy plugin, event_alert.triggered, error.created
+  | 'metric' // metric_alert.critical|warning|resolved
+  | 'issue' // issue.created|resolved|assigned|ignored|unresolved
+  | 'comment' // comment.created|updated|deleted
+  | 'seer' // seer.* (AI analysis progress)
+  | 'installation' // installation.created|deleted
+  | 'unknown'; // anything else: still says what arrived
+
+export interface Field {
+  label: string;
+  value: string;
+}
+
+export interface Alert {
+  kind: AlertKind;
+  /** `plugin` = legacy WebHooks plugin body; `integration` = Sentry App envelope. */
+  source: 'plugin' | 'integration';
+  /** Sentry-Hook-Resource (or `legacy` for the plugin). */
+  resource: string;
+  /** Envelope action (`triggered` for the plugin). */
+  action: string;
+  /** Null when Sentry did not say (the plugin's `level` may be null). */
+  level: Level | null;
+  /** One line: exception "Type: value", metric title, issue title... Never empty. */
+  title: string;
+  /** Longer free text: metric description, comment body, Seer root cause. */
+  text?: string;
+  /** Innermost in-app frame as `file:line in function`, else the culprit. */
+  location?: string;
+  environment?: string;
+  release?: string;
+  /** Project slug (or name when no slug). */
+  project?: string;
+  /** Sentry issue (group) id, as a string: the key for one-message-per-issue. */
+  issueId?: string;
+  /** Human issue id such as `FRONT-END-9`. */
+  shortId?: string;
+  /** Web link for "View in Sentry" (http/https only). */
+  url?: string;
+  /** Alert rule that fired. */
+  rule?: string;
+  /** Who did it (issue state changes, comments, installation). */
+  actor?: string;
+  /** Issue state after the change: resolved, unresolved, ignored, assigned... */
+  status?: string;
+  assignee?: string;
+  /** Times seen / users affected, when the payload says. */
+  count?: number;
+  userCount?: number;
+  /** ISO-8601 time of the event or change, when the payload says. */
+  occurredAt?: string;
+  /** Extra label/value lines (metric thresholds, unknown payload keys). */
+  fields: Field[];
+  /**
+   * Stable identity of what happened, for idempotency: the same Sentry event for the same
+   * resource and action yields the same key. Null when the payload carries nothing stable.
+   */
+  dedupKey: string | null;
+}
