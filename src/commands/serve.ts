@@ -1,0 +1,228 @@
+// `sentry-tg serve`: wires receive → store → dispatch → Telegram and listens.
+// `startReceiver` is also what `setup` runs in-process for its end-to-end proof.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { isAbsolute, resolve } from 'node:path';
+import * as Sentry from '@sentry/node';
+import type { Context } from '../cli/context.js';
+import type { Settings } from '../config/options.js';
+import { createDispatcher, type Dispatcher, type StormConfig } from '../deliver/dispatcher.js';
+import type { PacingConfig } from '../deliver/pacing.js';
+import { createTelegramStatus } from '../deliver/status.js';
+import { createTelegram, type Telegram } from '../deliver/telegram.js';
+import { UserError } from '../errors.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { registerSecret } from '../log/redact.js';
+import { createApp, type Health } from '../receive/app.js';
+import { createIntake } from '../receive/intake.js';
+import { pluginCallbackUrl, WEBHOOK_PATH } from '../receive/verify.js';
+import { openStore, type FsyncMode, type Store } from '../store/store.js';
+import { tunnelError, type Tunnel } from '../tunnel/ngrok.js';
+import { VERSION } from '../version.js';
+
+export type ServeSettings = Settings & { telegramToken: string; chatId: string };
+
+export interface ReceiverOptions {
+  settings: ServeSettings;
+  logger: Logger;
+  fetch?: typeof fetch;
+  /** Open a tunnel with this opener (needs NGROK_AUTHTOKEN). */
+  tunnel?: Context['openTunnel'];
+  fsync?: FsyncMode;
+  pacing?: Partial<PacingConfig>;
+  storm?: Partial<StormConfig>;
+  retentionMs?: number;
+}
+
+export interface Receiver {
+  /** http://host:port of the local listener. */
+  localUrl: string;
+  publicUrl: string | null;
+  store: Store;
+  dispatcher: Dispatcher;
+  telegram: Telegram;
+  close(): Promise<void>;
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+
+export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
+  const { settings, logger } = opts;
+  for (const s of [settings.telegramToken, settings.webhookSecret, settings.sentryAuthToken, settings.ngrokAuthtoken]) {
+    registerSecret(s);
+  }
+  const startedAt = Date.now();
+  const dataDir = isAbsolute(settings.dataDir) ? settings.dataDir : resolve(settings.dataDir);
+  let store: Store;
+  try {
+    store = openStore({ dataDir, fsync: opts.fsync ?? 'full' });
+  } catch (err) {
+    throw new UserError(`Cannot open the database in ${dataDir}: ${(err as Error).message}`, 'Check SENTRY_TG_DATA_DIR and its permissions.');
+  }
+
+  const telegram = createTelegram({ apiRoot: settings.telegramApiRoot, token: settings.telegramToken, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const status = createTelegramStatus();
+  const dispatcher = createDispatcher({
+    store,
+    telegram,
+    logger: logger.child({ part: 'deliver' }),
+    status,
+    ...(opts.pacing ? { pacing: opts.pacing } : {}),
+    ...(opts.storm ? { storm: opts.storm } : {}),
+  });
+  const intake = createIntake({
+    store,
+    routeConfig: { chatId: settings.chatId, topicId: settings.topicId },
+    now: Date.now,
+    onAccepted: () => dispatcher.wake(),
+  });
+
+  if (settings.sentryDsn) {
+    Sentry.init({ dsn: settings.sentryDsn, release: `sentry-tg@${VERSION}` });
+  }
+
+  const health = (): Health => {
+    const q = store.stats();
+    const tg = status.snapshot();
+    const warnings: string[] = [];
+    if (!settings.webhookSecret) warnings.push('SENTRY_WEBHOOK_SECRET is not set: unsigned requests are accepted');
+    if (q.parked > 0) warnings.push(`${q.parked} alert(s) could not be delivered; last reason: ${q.lastParked?.reason}`);
+    if (tg.reachable === false) warnings.push(`Telegram is not answering: ${tg.lastError?.message}`);
+    return {
+      status: q.parked > 0 || tg.reachable === false ? 'degraded' : 'ok',
+      version: VERSION,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      telegram: { configured: true, ...tg },
+      webhookAuth: settings.webhookSecret ? 'signature or URL token' : 'none',
+      queue: {
+        pending: q.pending,
+        undeliverable: q.parked,
+        lastUndeliverableReason: q.lastParked?.reason ?? null,
+        lastDeliveredAt: q.lastDeliveredAt === null ? null : new Date(q.lastDeliveredAt).toISOString(),
+        oldestPendingAt: q.oldestPendingAt === null ? null : new Date(q.oldestPendingAt).toISOString(),
+      },
+      warnings,
+    };
+  };
+
+  const app = createApp({
+    webhookSecret: settings.webhookSecret,
+    bodyLimitBytes: settings.bodyLimitBytes,
+    debugEndpoint: settings.debugEndpoint,
+    intake,
+    health,
+    logger: logger.child({ part: 'receive' }),
+    debugError: () => {
+      const err = new Error('sentry-tg /sentry-debug test error');
+      return settings.sentryDsn ? Sentry.captureException(err) : undefined;
+    },
+    reportError: (err) => {
+      if (settings.sentryDsn) Sentry.captureException(err);
+    },
+  });
+
+  const server: Server = await new Promise((ok, fail) => {
+    const s = app.listen(settings.port, settings.host, () => ok(s));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      fail(
+        err.code === 'EADDRINUSE'
+          ? new UserError(`Port ${settings.port} on ${settings.host} is already in use.`, 'Stop the other process or pass --port.')
+          : err,
+      ),
+    );
+  });
+  // Sentry waits at most a second; idle keep-alive sockets must not hold shutdown up.
+  server.keepAliveTimeout = 5000;
+  const port = (server.address() as AddressInfo).port;
+  const localUrl = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
+
+  let tunnel: Tunnel | null = null;
+  if (opts.tunnel) {
+    if (!settings.ngrokAuthtoken) {
+      server.close();
+      store.close();
+      throw new UserError('A tunnel needs an ngrok authtoken.', 'Set NGROK_AUTHTOKEN (free at ngrok.com) or pass --public-url.');
+    }
+    try {
+      tunnel = await opts.tunnel({ port, host: settings.host, authtoken: settings.ngrokAuthtoken });
+    } catch (err) {
+      server.close();
+      store.close();
+      throw tunnelError(err);
+    }
+  }
+  const publicUrl = tunnel?.url ?? settings.publicUrl ?? null;
+
+  dispatcher.start();
+  // Retention: delivered rows older than this are pruned once an hour (and at start).
+  const retentionMs = opts.retentionMs ?? 7 * DAY_MS;
+  const prune = () => {
+    try {
+      const removed = store.prune(Date.now() - retentionMs);
+      if (removed) logger.info({ removed }, 'pruned delivered alerts');
+    } catch (err) {
+      logger.error({ err }, 'pruning failed');
+    }
+  };
+  prune();
+  const pruneTimer = setInterval(prune, 60 * 60_000);
+  pruneTimer.unref();
+
+  telegram
+    .getMe()
+    .then((me) => {
+      status.ok(Date.now());
+      status.setBot(`@${me.username ?? me.first_name}`);
+    })
+    .catch((err: unknown) => {
+      status.failed(Date.now(), (err as Error).message, 'getMe');
+      logger.error({ err: (err as Error).message }, 'Telegram getMe failed: check SENTRY_ALERT_TELEGRAM_TOKEN and TELEGRAM_API_ROOT');
+    });
+
+  logger.info({ url: localUrl, version: VERSION, dataDir }, `receiver listening on ${localUrl}${WEBHOOK_PATH}`);
+  if (publicUrl) logger.info(`public webhook URL: ${publicUrl}${WEBHOOK_PATH} (plugin callback: ${pluginCallbackUrl(publicUrl, settings.webhookSecret)})`);
+  if (!settings.webhookSecret) logger.warn('SENTRY_WEBHOOK_SECRET is not set: anyone who can reach this port can post alerts');
+
+  let closing: Promise<void> | null = null;
+  return {
+    localUrl,
+    publicUrl,
+    store,
+    dispatcher,
+    telegram,
+    close() {
+      closing ??= (async () => {
+        clearInterval(pruneTimer);
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeIdleConnections();
+        });
+        await dispatcher.stop();
+        await tunnel?.close().catch(() => undefined);
+        store.close();
+        if (settings.sentryDsn) await Sentry.close(2000);
+      })();
+      return closing;
+    },
+  };
+}
+
+export interface ServeFlags {
+  tunnel?: boolean;
+}
+
+export async function serveCommand(ctx: Context, settings: ServeSettings, flags: ServeFlags): Promise<number> {
+  const logger = createLogger({ file: settings.logFile, stream: ctx.stdout });
+  const receiver = await startReceiver({
+    settings,
+    logger,
+    fetch: ctx.fetch,
+    ...(flags.tunnel ? { tunnel: ctx.openTunnel } : {}),
+  });
+  const signal = await ctx.untilSignal();
+  logger.info({ signal }, 'shutting down: finishing requests and deliveries in flight');
+  await receiver.close();
+  logger.info('stopped');
+  logger.flush();
+  return 0;
+}

@@ -1,0 +1,74 @@
+// Schema versions, applied in order inside one transaction each; PRAGMA user_version records
+// how far a database has come. Never edit a shipped migration: add the next one.
+
+export const MIGRATIONS: string[] = [
+  // 1: the outbox and everything delivery needs to survive a restart.
+  `
+  CREATE TABLE inbox (
+    id              INTEGER PRIMARY KEY,
+    received_at     INTEGER NOT NULL,            -- ms since epoch
+    request_id      TEXT,                        -- Sentry's Request-ID header
+    dedup_key       TEXT,                        -- same event + resource + action
+    resource        TEXT NOT NULL,
+    action          TEXT NOT NULL,
+    body            BLOB NOT NULL,               -- the exact bytes Sentry sent
+    chat_id         TEXT NOT NULL,
+    thread_id       INTEGER,
+    group_key       TEXT,                        -- storm control: repeats share it
+    state           TEXT NOT NULL DEFAULT 'pending', -- pending | sent | merged | parked
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    message_id      INTEGER,                     -- the Telegram message that carries it
+    done_at         INTEGER
+  );
+  CREATE UNIQUE INDEX inbox_request_id ON inbox(request_id) WHERE request_id IS NOT NULL;
+  CREATE UNIQUE INDEX inbox_dedup_key ON inbox(dedup_key) WHERE dedup_key IS NOT NULL;
+  CREATE INDEX inbox_pending ON inbox(chat_id, id) WHERE state = 'pending';
+  CREATE INDEX inbox_done ON inbox(done_at) WHERE state <> 'pending';
+
+  -- One Telegram message per (group key, chat): repeats edit it instead of posting again.
+  CREATE TABLE messages (
+    chat_id      TEXT NOT NULL,
+    message_id   INTEGER NOT NULL,
+    thread_id    INTEGER,
+    group_key    TEXT,                           -- null for messages that are not grouped
+    kind         TEXT NOT NULL,                  -- alert | digest
+    count        INTEGER NOT NULL DEFAULT 1,     -- alerts reflected in this message
+    first_seen   INTEGER NOT NULL,
+    last_seen    INTEGER NOT NULL,
+    alert_id     INTEGER,                        -- inbox row rendered as the message body
+    content      TEXT,                           -- digest lines (JSON) or status
+    updated_at   INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, message_id)
+  );
+  CREATE INDEX messages_group ON messages(group_key, chat_id, last_seen);
+  CREATE INDEX messages_updated ON messages(updated_at);
+
+  -- Digest lines point at the digest message that lists them.
+  CREATE TABLE digest_entries (
+    chat_id     TEXT NOT NULL,
+    group_key   TEXT NOT NULL,
+    message_id  INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, group_key)
+  );
+
+  CREATE TABLE chat_migrations (
+    old_chat_id TEXT PRIMARY KEY,
+    new_chat_id TEXT NOT NULL,
+    at          INTEGER NOT NULL
+  );
+
+  CREATE TABLE attempts (
+    id        INTEGER PRIMARY KEY,
+    inbox_id  INTEGER NOT NULL,
+    at        INTEGER NOT NULL,
+    outcome   TEXT NOT NULL,                     -- sent | retry | plain | parked | ...
+    detail    TEXT
+  );
+  CREATE INDEX attempts_inbox ON attempts(inbox_id);
+  CREATE INDEX attempts_at ON attempts(at);
+
+  CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
+];

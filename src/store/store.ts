@@ -1,0 +1,278 @@
+// The only module that speaks SQL. Everything durable lives here: the outbox, the map from a
+// Sentry issue to its Telegram message, chat migrations, delivery attempts.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+
+/**
+ * `full`: every commit is fsynced before the webhook is answered, so an accepted alert survives
+ * a power cut. `normal`: survives a killed process, but a power cut may lose the last commits.
+ */
+export type FsyncMode = 'full' | 'normal';
+
+export interface StoreOptions {
+  dataDir: string;
+  fsync?: FsyncMode;
+  /** `:memory:` for tests that do not care about files. */
+  filename?: string;
+}
+
+export interface NewAlertRow {
+  receivedAt: number;
+  requestId: string | null;
+  dedupKey: string | null;
+  resource: string;
+  action: string;
+  body: Buffer;
+  chatId: string;
+  threadId: number | null;
+  groupKey: string | null;
+}
+
+export interface PendingRow {
+  id: number;
+  receivedAt: number;
+  resource: string;
+  action: string;
+  body: Buffer;
+  chatId: string;
+  threadId: number | null;
+  groupKey: string | null;
+  attempts: number;
+  nextAttemptAt: number;
+}
+
+export interface MessageRow {
+  chatId: string;
+  messageId: number;
+  threadId: number | null;
+  groupKey: string | null;
+  kind: 'alert' | 'digest';
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  alertId: number | null;
+  content: string | null;
+  updatedAt: number;
+}
+
+export interface StoreStats {
+  pending: number;
+  parked: number;
+  lastParked: { at: number; reason: string } | null;
+  lastDeliveredAt: number | null;
+  oldestPendingAt: number | null;
+}
+
+export type Store = ReturnType<typeof openStore>;
+
+export function openStore(opts: StoreOptions) {
+  let filename = opts.filename;
+  if (!filename) {
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    filename = join(opts.dataDir, 'sentry-tg.db');
+  }
+  const db = new Database(filename);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${opts.fsync === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+
+  const q = {
+    insert: db.prepare(
+      `INSERT OR IGNORE INTO inbox (received_at, request_id, dedup_key, resource, action, body, chat_id, thread_id, group_key, next_attempt_at)
+       VALUES (@receivedAt, @requestId, @dedupKey, @resource, @action, @body, @chatId, @threadId, @groupKey, @receivedAt)`,
+    ),
+    dueChats: db.prepare(
+      `SELECT chat_id AS chatId, MIN(next_attempt_at) AS dueAt FROM inbox WHERE state = 'pending' GROUP BY chat_id`,
+    ),
+    pendingFor: db.prepare(
+      `SELECT id, received_at AS receivedAt, resource, action, body, chat_id AS chatId, thread_id AS threadId,
+              group_key AS groupKey, attempts, next_attempt_at AS nextAttemptAt
+       FROM inbox WHERE state = 'pending' AND chat_id = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+    ),
+    finish: db.prepare(
+      `UPDATE inbox SET state = @state, message_id = @messageId, done_at = @now, last_error = NULL WHERE id = @id AND state = 'pending'`,
+    ),
+    retry: db.prepare(
+      `UPDATE inbox SET attempts = attempts + 1, next_attempt_at = @at, last_error = @error WHERE id = @id`,
+    ),
+    park: db.prepare(
+      `UPDATE inbox SET state = 'parked', last_error = @reason, done_at = @now WHERE id = @id AND state = 'pending'`,
+    ),
+    moveChat: db.prepare(`UPDATE inbox SET chat_id = @to WHERE chat_id = @from AND state = 'pending'`),
+    dropThread: db.prepare(`UPDATE inbox SET thread_id = NULL WHERE chat_id = @chatId AND thread_id = @threadId AND state = 'pending'`),
+    attempt: db.prepare(`INSERT INTO attempts (inbox_id, at, outcome, detail) VALUES (?, ?, ?, ?)`),
+    groupMessage: db.prepare(
+      `SELECT chat_id AS chatId, message_id AS messageId, thread_id AS threadId, group_key AS groupKey, kind, count,
+              first_seen AS firstSeen, last_seen AS lastSeen, alert_id AS alertId, content, updated_at AS updatedAt
+       FROM messages WHERE group_key = ? AND chat_id = ? ORDER BY last_seen DESC LIMIT 1`,
+    ),
+    message: db.prepare(
+      `SELECT chat_id AS chatId, message_id AS messageId, thread_id AS threadId, group_key AS groupKey, kind, count,
+              first_seen AS firstSeen, last_seen AS lastSeen, alert_id AS alertId, content, updated_at AS updatedAt
+       FROM messages WHERE chat_id = ? AND message_id = ?`,
+    ),
+    saveMessage: db.prepare(
+      `INSERT INTO messages (chat_id, message_id, thread_id, group_key, kind, count, first_seen, last_seen, alert_id, content, updated_at)
+       VALUES (@chatId, @messageId, @threadId, @groupKey, @kind, @count, @firstSeen, @lastSeen, @alertId, @content, @updatedAt)
+       ON CONFLICT (chat_id, message_id) DO UPDATE SET count = excluded.count, last_seen = excluded.last_seen,
+         content = excluded.content, updated_at = excluded.updated_at, group_key = excluded.group_key`,
+    ),
+    forgetMessage: db.prepare(`DELETE FROM messages WHERE chat_id = ? AND message_id = ?`),
+    digestEntry: db.prepare(`SELECT message_id AS messageId FROM digest_entries WHERE chat_id = ? AND group_key = ?`),
+    saveDigestEntry: db.prepare(
+      `INSERT INTO digest_entries (chat_id, group_key, message_id) VALUES (?, ?, ?)
+       ON CONFLICT (chat_id, group_key) DO UPDATE SET message_id = excluded.message_id`,
+    ),
+    migration: db.prepare(`SELECT new_chat_id AS newChatId FROM chat_migrations WHERE old_chat_id = ?`),
+    saveMigration: db.prepare(
+      `INSERT INTO chat_migrations (old_chat_id, new_chat_id, at) VALUES (?, ?, ?)
+       ON CONFLICT (old_chat_id) DO UPDATE SET new_chat_id = excluded.new_chat_id, at = excluded.at`,
+    ),
+    kvGet: db.prepare(`SELECT value FROM kv WHERE key = ?`),
+    kvSet: db.prepare(`INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+    countState: db.prepare(`SELECT state, COUNT(*) AS n, MIN(received_at) AS oldest FROM inbox GROUP BY state`),
+    lastParked: db.prepare(
+      `SELECT done_at AS at, last_error AS reason FROM inbox WHERE state = 'parked' ORDER BY done_at DESC LIMIT 1`,
+    ),
+    lastDelivered: db.prepare(`SELECT MAX(done_at) AS at FROM inbox WHERE state IN ('sent', 'merged')`),
+    recentFailures: db.prepare(
+      `SELECT inbox_id AS alertId, at, outcome, detail FROM attempts WHERE outcome NOT IN ('sent', 'edited', 'merged') AND at >= ? ORDER BY at DESC LIMIT ?`,
+    ),
+    row: db.prepare(`SELECT id, state, message_id AS messageId, chat_id AS chatId, last_error AS lastError FROM inbox WHERE id = ?`),
+    pruneInbox: db.prepare(`DELETE FROM inbox WHERE state IN ('sent', 'merged') AND done_at < ?`),
+    pruneAttempts: db.prepare(`DELETE FROM attempts WHERE at < ?`),
+    pruneMessages: db.prepare(`DELETE FROM messages WHERE updated_at < ?`),
+    pruneDigest: db.prepare(
+      `DELETE FROM digest_entries WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.chat_id = digest_entries.chat_id AND m.message_id = digest_entries.message_id)`,
+    ),
+  };
+
+  const insertMany = db.transaction((rows: NewAlertRow[]) =>
+    rows.map((r) => {
+      const res = q.insert.run(r);
+      return res.changes === 1 ? { id: Number(res.lastInsertRowid), duplicate: false } : { id: null, duplicate: true };
+    }),
+  );
+
+  return {
+    db,
+    /** Commits the rows in one transaction (one fsync). Returns, per row, its id or `duplicate`. */
+    acceptMany(rows: NewAlertRow[]): { id: number | null; duplicate: boolean }[] {
+      return insertMany(rows);
+    },
+    dueChats(): { chatId: string; dueAt: number }[] {
+      return q.dueChats.all() as { chatId: string; dueAt: number }[];
+    },
+    pendingFor(chatId: string, now: number, limit: number): PendingRow[] {
+      return q.pendingFor.all(chatId, now, limit) as PendingRow[];
+    },
+    /** Marks rows delivered (`sent`) or reflected in another alert's message (`merged`). */
+    finish: db.transaction((ids: number[], state: 'sent' | 'merged', messageId: number | null, now: number) => {
+      for (const id of ids) {
+        q.finish.run({ id, state, messageId, now });
+        q.attempt.run(id, now, state, messageId === null ? null : `message ${messageId}`);
+      }
+    }),
+    retryLater: db.transaction((ids: number[], at: number, error: string, now: number) => {
+      for (const id of ids) {
+        q.retry.run({ id, at, error });
+        q.attempt.run(id, now, 'retry', error);
+      }
+    }),
+    park: db.transaction((ids: number[], reason: string, now: number) => {
+      for (const id of ids) {
+        q.park.run({ id, reason, now });
+        q.attempt.run(id, now, 'parked', reason);
+      }
+    }),
+    noteAttempt(id: number, outcome: string, detail: string | null, now: number): void {
+      q.attempt.run(id, now, outcome, detail);
+    },
+    /** The chat became a supergroup: remember it and move everything still waiting. */
+    migrateChat: db.transaction((from: string, to: string, now: number) => {
+      q.saveMigration.run(from, to, now);
+      q.moveChat.run({ from, to });
+    }),
+    migratedTo(chatId: string): string | null {
+      return (q.migration.get(chatId) as { newChatId: string } | undefined)?.newChatId ?? null;
+    },
+    /** The forum topic is gone: everything waiting for it goes to the General topic. */
+    dropThread(chatId: string, threadId: number): void {
+      q.dropThread.run({ chatId, threadId });
+    },
+    messageForGroup(groupKey: string, chatId: string): MessageRow | null {
+      return (q.groupMessage.get(groupKey, chatId) as MessageRow | undefined) ?? null;
+    },
+    message(chatId: string, messageId: number): MessageRow | null {
+      return (q.message.get(chatId, messageId) as MessageRow | undefined) ?? null;
+    },
+    saveMessage(m: MessageRow): void {
+      q.saveMessage.run(m);
+    },
+    forgetMessage(chatId: string, messageId: number): void {
+      q.forgetMessage.run(chatId, messageId);
+    },
+    digestFor(chatId: string, groupKey: string): number | null {
+      return (q.digestEntry.get(chatId, groupKey) as { messageId: number } | undefined)?.messageId ?? null;
+    },
+    saveDigestEntries: db.transaction((chatId: string, groupKeys: string[], messageId: number) => {
+      for (const k of groupKeys) q.saveDigestEntry.run(chatId, k, messageId);
+    }),
+    row(id: number) {
+      return q.row.get(id) as
+        | { id: number; state: string; messageId: number | null; chatId: string; lastError: string | null }
+        | undefined;
+    },
+    kvGet(key: string): string | null {
+      return (q.kvGet.get(key) as { value: string } | undefined)?.value ?? null;
+    },
+    kvSet(key: string, value: string): void {
+      q.kvSet.run(key, value);
+    },
+    stats(): StoreStats {
+      const rows = q.countState.all() as { state: string; n: number; oldest: number }[];
+      const by = (s: string) => rows.find((r) => r.state === s);
+      const parked = q.lastParked.get() as { at: number; reason: string } | undefined;
+      return {
+        pending: by('pending')?.n ?? 0,
+        parked: by('parked')?.n ?? 0,
+        lastParked: parked ?? null,
+        lastDeliveredAt: (q.lastDelivered.get() as { at: number | null }).at,
+        oldestPendingAt: by('pending')?.oldest ?? null,
+      };
+    },
+    recentFailures(since: number, limit = 20) {
+      return q.recentFailures.all(since, limit) as { alertId: number; at: number; outcome: string; detail: string | null }[];
+    },
+    /** Deletes delivered rows and old bookkeeping; parked and pending rows are kept for a human. */
+    prune: db.transaction((olderThan: number) => {
+      const inbox = q.pruneInbox.run(olderThan).changes;
+      q.pruneAttempts.run(olderThan);
+      q.pruneMessages.run(olderThan);
+      q.pruneDigest.run();
+      return inbox;
+    }),
+    close(): void {
+      db.close();
+    },
+  };
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `the database is from a newer sentry-tg (schema ${current}, this version knows ${MIGRATIONS.length}): upgrade sentry-tg`,
+    );
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
