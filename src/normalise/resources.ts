@@ -1,0 +1,405 @@
+// The non-event integration resources: issue, metric_alert, comment, seer, installation.
+// Each function returns null when the body lacks the part that makes it that resource, and the
+// caller then falls back to the unknown alert.
+
+import type { Alert, Field, Level } from './alert.js';
+import { levelFromAny } from './level.js';
+import {
+  actorName,
+  arr,
+  capitalise,
+  clip,
+  fnv1a,
+  httpUrl,
+  humanise,
+  idStr,
+  minutesText,
+  obj,
+  str,
+  toIso,
+  whole,
+  type Envelope,
+  type Obj,
+} from './read.js';
+
+// Lists inside a payload (Seer steps, code changes, pull requests) shown as fields.
+const MAX_LISTED = 5;
+// Dedup keys are stored; each free part of one is kept short.
+const MAX_KEY_PART_CHARS = 128;
+
+function dedupKey(parts: ReadonlyArray<string | number | undefined>): string {
+  return parts.map((p) => clip(p === undefined ? '' : String(p), MAX_KEY_PART_CHARS)).join(':');
+}
+
+function field(label: string, value: string | undefined): Field[] {
+  return value === undefined ? [] : [{ label, value }];
+}
+
+// ---------------------------------------------------------------- issue
+
+const ARCHIVE_SUBSTATUS = new Map([
+  ['archived_until_escalating', 'until escalating'],
+  ['archived_forever', 'forever'],
+  ['archived_until_condition_met', 'until condition met'],
+]);
+
+function within(windowMinutes: unknown): string {
+  const minutes = whole(windowMinutes);
+  return minutes ? ` in ${minutesText(minutes)}` : '';
+}
+
+/** The conditions of an "archive until ..." from statusDetails, in words. */
+function archiveConditions(details: Obj | undefined): string[] {
+  if (details === undefined) return [];
+  const parts: string[] = [];
+  const duration = whole(details.ignoreDuration);
+  if (duration) parts.push(`for ${minutesText(duration)}`);
+  const count = whole(details.ignoreCount);
+  if (count) parts.push(`until seen ${count} more times${within(details.ignoreWindow)}`);
+  const users = whole(details.ignoreUserCount);
+  if (users) parts.push(`until ${users} more users${within(details.ignoreUserWindow)}`);
+  const until = toIso(details.ignoreUntil);
+  if (until) parts.push(`until ${until}`);
+  return parts;
+}
+
+function archivedText(substatus: string | undefined, details: Obj | undefined): string | undefined {
+  const conditions = archiveConditions(details);
+  if (conditions.length > 0) return conditions.join(', ');
+  if (substatus === undefined) return undefined;
+  return ARCHIVE_SUBSTATUS.get(substatus) ?? humanise(substatus);
+}
+
+/** The issue's state after the change, in the UI's words (`ignored` is shown as archived). */
+function issueStatus(action: string, status: string | undefined): string | undefined {
+  switch (action) {
+    case 'ignored':
+    case 'archived':
+      return 'archived';
+    case 'resolved':
+    case 'unresolved':
+    case 'assigned':
+      return action;
+    default:
+      return status === 'ignored' ? 'archived' : status;
+  }
+}
+
+/** `{type, id, name, email}` → name, else email, else `type:id`. */
+function assigneeName(x: unknown): string | undefined {
+  const a = obj(x);
+  if (a === undefined) return str(x);
+  const type = str(a.type);
+  const id = idStr(a.id);
+  return str(a.name) ?? str(a.email) ?? (type !== undefined && id !== undefined ? `${type}:${id}` : id);
+}
+
+function assigneeIdentity(x: unknown): string | undefined {
+  const a = obj(x);
+  const type = str(a?.type);
+  const id = idStr(a?.id);
+  return type !== undefined && id !== undefined ? `${type}:${id}` : assigneeName(x);
+}
+
+function resolutionFields(data: Obj | undefined, details: Obj | undefined): Field[] {
+  const type = str(data?.resolution_type);
+  const resolution =
+    type !== undefined ? humanise(type) : details?.inNextRelease === true ? 'in next release' : undefined;
+  const commit = obj(details?.inCommit);
+  return [
+    ...field('Resolution', resolution),
+    ...field('In release', str(details?.inRelease)),
+    ...field('In commit', str(commit?.commit) ?? str(commit?.id)),
+  ];
+}
+
+export function normaliseIssue(env: Envelope): Alert | null {
+  const issue = obj(env.data?.issue);
+  if (issue === undefined) return null;
+  const { action, data } = env;
+  const id = idStr(issue.id);
+  const status = issueStatus(action, str(issue.status));
+  const substatus = str(issue.substatus);
+  const details = obj(issue.statusDetails);
+  const project = obj(issue.project);
+  const lastSeen = toIso(issue.lastSeen);
+  const firstSeen = toIso(issue.firstSeen);
+  const count = whole(issue.count);
+  const assignee = assigneeName(data?.assignee) ?? assigneeName(issue.assignedTo);
+
+  const archived = status === 'archived' ? archivedText(substatus, details) : undefined;
+  const fields: Field[] = [
+    ...field('Archived', archived),
+    ...(status !== 'archived' && substatus !== undefined ? field('Substatus', humanise(substatus)) : []),
+    ...(status === 'resolved' ? resolutionFields(data, details) : []),
+    ...(firstSeen !== lastSeen ? field('First seen', firstSeen) : []),
+  ];
+
+  // lastSeen and count change with every new occurrence; the change-specific part tells two
+  // different assignments, resolutions or archive conditions apart.
+  const change =
+    action === 'assigned'
+      ? assigneeIdentity(data?.assignee)
+      : action === 'resolved'
+        ? str(data?.resolution_type)
+        : archived;
+  const md = obj(issue.metadata);
+  const mdTitle = [str(md?.type), str(md?.value)].filter((s) => s !== undefined).join(': ');
+
+  return {
+    kind: 'issue',
+    source: 'integration',
+    resource: env.resource,
+    action,
+    level: levelFromAny(issue.level),
+    title: str(issue.title) ?? (mdTitle || undefined) ?? str(issue.culprit) ?? 'Sentry issue',
+    location: str(issue.culprit),
+    project: str(project?.slug) ?? str(project?.name) ?? str(issue.project),
+    issueId: id,
+    shortId: str(issue.shortId),
+    url: httpUrl(issue.permalink) ?? httpUrl(issue.web_url),
+    actor: actorName(env.body.actor),
+    status,
+    assignee,
+    count,
+    userCount: whole(issue.userCount),
+    occurredAt: lastSeen ?? firstSeen,
+    fields,
+    dedupKey:
+      id === undefined
+        ? null
+        : dedupKey(['issue', action, id, lastSeen, count, ...(change !== undefined ? [change] : [])]),
+  };
+}
+
+// ---------------------------------------------------------------- metric_alert
+
+// Metric alert action → Level. `critical` means a threshold is badly crossed, not that the
+// program crashed, so it is `error` (fatal stays for crashes); `resolved` is good news, `info`.
+// Any other action (a future Sentry one) has no level.
+const METRIC_LEVEL = new Map<string, Level>([
+  ['critical', 'error'],
+  ['warning', 'warning'],
+  ['resolved', 'info'],
+]);
+
+export function normaliseMetric(env: Envelope): Alert | null {
+  const { data, action } = env;
+  const incident = obj(data?.metric_alert);
+  const descriptionTitle = str(data?.description_title);
+  if (incident === undefined && descriptionTitle === undefined) return null;
+  const rule = obj(incident?.alert_rule);
+  const id = idStr(incident?.id) ?? idStr(incident?.identifier);
+  const identifier = idStr(incident?.identifier);
+  const started = toIso(incident?.date_started);
+  const closed = toIso(incident?.date_closed);
+  const environment = str(rule?.environment);
+  const timeWindow = whole(rule?.time_window);
+  // Sentry escapes newlines in this text, so they arrive as the two characters `\` `n`.
+  const text = str(data?.description_text)?.replace(/\\n/g, '\n');
+  const project = str(arr(rule?.projects)[0]) ?? str(arr(incident?.projects)[0]);
+
+  return {
+    kind: 'metric',
+    source: 'integration',
+    resource: env.resource,
+    action,
+    level: METRIC_LEVEL.get(action) ?? null,
+    title: descriptionTitle ?? str(incident?.title) ?? str(rule?.name) ?? 'Metric alert',
+    text,
+    environment,
+    project,
+    url: httpUrl(data?.web_url),
+    rule: str(rule?.name),
+    status: action,
+    occurredAt: started,
+    fields: [
+      ...field('Aggregate', str(rule?.aggregate)),
+      ...field('Query', str(rule?.query)),
+      ...field('Time window', timeWindow ? minutesText(timeWindow) : undefined),
+      ...field('Environment', environment),
+      ...field('Incident', identifier !== undefined ? `#${identifier}` : undefined),
+      ...field('Started', started),
+    ],
+    // One incident can go critical → warning → critical: the second critical shares id and start
+    // date with the first, so a digest of the description (which carries the measured value)
+    // tells them apart, while an identical re-sent payload still gets the identical key.
+    dedupKey:
+      id === undefined
+        ? null
+        : dedupKey([
+            'metric_alert',
+            action,
+            id,
+            started,
+            ...(closed !== undefined ? [closed] : []),
+            ...(text !== undefined ? [fnv1a(text)] : []),
+          ]),
+  };
+}
+
+// ---------------------------------------------------------------- comment
+
+const COMMENT_TITLES = new Map([
+  ['created', 'New comment'],
+  ['updated', 'Comment edited'],
+  ['deleted', 'Comment deleted'],
+]);
+
+export function normaliseComment(env: Envelope): Alert | null {
+  const { data, action } = env;
+  if (data === undefined) return null;
+  const commentId = idStr(data.comment_id);
+  const issueId = idStr(data.issue_id);
+  const text = str(data.comment);
+  if (commentId === undefined && issueId === undefined && text === undefined) return null;
+  const timestamp = toIso(data.timestamp);
+  const what = COMMENT_TITLES.get(action) ?? `Comment ${humanise(action)}`;
+  return {
+    kind: 'comment',
+    source: 'integration',
+    resource: env.resource,
+    action,
+    level: null,
+    title: issueId !== undefined ? `${what} on issue ${issueId}` : what,
+    text,
+    project: str(data.project_slug),
+    issueId,
+    actor: actorName(env.body.actor),
+    occurredAt: timestamp,
+    fields: [],
+    dedupKey: commentId === undefined ? null : dedupKey(['comment', action, commentId, timestamp]),
+  };
+}
+
+// ---------------------------------------------------------------- seer
+
+const SEER_TITLES = new Map([
+  ['root_cause_started', 'Root cause analysis started'],
+  ['root_cause_completed', 'Root cause found'],
+  ['solution_started', 'Looking for a solution'],
+  ['solution_completed', 'Solution found'],
+  ['coding_started', 'Coding started'],
+  ['coding_completed', 'Code changes ready'],
+  ['pr_created', 'Pull request created'],
+]);
+
+function notApplicable(s: string | undefined): string | undefined {
+  return s === 'N/A' ? undefined : s;
+}
+
+function rootCauseFields(rootCause: Obj | undefined): Field[] {
+  const key = arr(rootCause?.steps)
+    .map(obj)
+    .find((step) => step?.is_most_important_event === true);
+  if (key === undefined) return [];
+  const file = obj(key.relevant_code_file);
+  const path = notApplicable(str(file?.file_path));
+  const repo = notApplicable(str(file?.repo_name));
+  return [
+    ...field('Key step', str(key.title)),
+    ...field('File', path !== undefined && repo !== undefined ? `${path} (${repo})` : path),
+  ];
+}
+
+function solutionFields(solution: Obj | undefined): Field[] {
+  return arr(solution?.steps)
+    .slice(0, MAX_LISTED)
+    .map((step) => str(obj(step)?.title))
+    .flatMap((title, i) => field(`Step ${i + 1}`, title));
+}
+
+function changeFields(changes: readonly unknown[]): Field[] {
+  const listed = changes.slice(0, MAX_LISTED).map(obj);
+  return [
+    ...listed.flatMap((change) => {
+      const title = str(change?.title);
+      const repo = str(change?.repo_name);
+      const both = title !== undefined && repo !== undefined;
+      return field('Change', both ? `${repo}: ${title}` : (title ?? repo));
+    }),
+    ...field('Branch', str(listed[0]?.branch_name)),
+  ];
+}
+
+interface PullRequest {
+  label: string | undefined;
+  url: string | undefined;
+}
+
+/** Newer payloads nest `{pr_number, pr_url}` under `pull_request`; older ones are flat. */
+function pullRequests(list: readonly unknown[]): PullRequest[] {
+  return list.slice(0, MAX_LISTED).map((item) => {
+    const entry = obj(item);
+    const pr = obj(entry?.pull_request) ?? entry;
+    const number = whole(pr?.pr_number);
+    const url = httpUrl(pr?.pr_url);
+    const name = [str(entry?.repo_name), number !== undefined ? `#${number}` : undefined]
+      .filter((s) => s !== undefined)
+      .join(' ');
+    return { label: name || url, url };
+  });
+}
+
+export function normaliseSeer(env: Envelope): Alert | null {
+  const { data, action } = env;
+  if (data === undefined) return null;
+  const rootCause = obj(data.root_cause);
+  const solution = obj(data.solution);
+  const changes = arr(data.changes);
+  const prs = pullRequests(arr(data.pull_requests));
+  const runId = idStr(data.run_id);
+  const groupId = idStr(data.group_id);
+  return {
+    kind: 'seer',
+    source: 'integration',
+    resource: env.resource,
+    action,
+    level: null,
+    title: SEER_TITLES.get(action) ?? `Seer: ${capitalise(humanise(action)) || 'update'}`,
+    text:
+      str(rootCause?.description) ??
+      str(solution?.description) ??
+      str(obj(changes[0])?.description) ??
+      str(data.description),
+    issueId: groupId,
+    url: prs.find((pr) => pr.url !== undefined)?.url,
+    fields: [
+      ...rootCauseFields(rootCause),
+      ...solutionFields(solution),
+      ...changeFields(changes),
+      ...prs.flatMap((pr) => field('Pull request', pr.label)),
+    ],
+    dedupKey:
+      runId === undefined && groupId === undefined ? null : dedupKey(['seer', action, runId, groupId]),
+  };
+}
+
+// ---------------------------------------------------------------- installation
+
+const INSTALLATION_TITLES = new Map([
+  ['created', 'Sentry integration installed'],
+  ['deleted', 'Sentry integration removed'],
+]);
+
+export function normaliseInstallation(env: Envelope): Alert {
+  const { data, action, body } = env;
+  const installation = obj(data?.installation) ?? obj(body.installation);
+  const uuid = idStr(installation?.uuid) ?? idStr(obj(body.installation)?.uuid);
+  const actor = actorName(body.actor);
+  return {
+    kind: 'installation',
+    source: 'integration',
+    resource: env.resource,
+    action,
+    level: null,
+    title: INSTALLATION_TITLES.get(action) ?? `Sentry integration ${humanise(action)}`,
+    actor,
+    fields: [
+      ...field('Organization', str(obj(installation?.organization)?.slug)),
+      ...field('App', str(obj(installation?.app)?.slug)),
+      ...field('By', actor),
+    ],
+    dedupKey: uuid === undefined ? null : dedupKey(['installation', action, uuid]),
+  };
+}
