@@ -83,7 +83,8 @@ export function createProgram(ctx: Context, commands: Commands, run: Run): Comma
     .option('--tunnel', 'open an ngrok tunnel for the public URL')
     .option('--no-tunnel', 'do not open a tunnel')
     .option('--frequency-rule', 'also alert when an issue is seen more than 10 times in 1 minute')
-    .option('-y, --yes, --non-interactive', 'never ask: take answers from flags and the environment')
+    .option('--non-interactive', 'never ask: take answers from flags and the environment')
+    .option('-y, --yes', 'same as --non-interactive')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--no-serve', 'exit after the test alert instead of serving');
   for (const k of ALL_KEYS) setup.addOption(settingOption(k));

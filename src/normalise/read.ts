@@ -117,7 +117,10 @@ export function fnv1a(s: string): string {
 
 /** Name of the actor (`{type, id, name}`) who caused the webhook. */
 export function actorName(actor: unknown): string | undefined {
-  return str(obj(actor)?.name);
+  const a = obj(actor);
+  // Sentry itself (`{type: application, id: sentry}`) is not worth a "By:" line.
+  if (a?.type === 'application' && a?.id === 'sentry') return undefined;
+  return str(a?.name);
 }
 
 /** An integration webhook body, with the resource already known (header or inferred). */

@@ -398,7 +398,6 @@ export function normaliseInstallation(env: Envelope): Alert {
     fields: [
       ...field('Organization', str(obj(installation?.organization)?.slug)),
       ...field('App', str(obj(installation?.app)?.slug)),
-      ...field('By', actor),
     ],
     dedupKey: uuid === undefined ? null : dedupKey(['installation', action, uuid]),
   };

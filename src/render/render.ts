@@ -71,6 +71,10 @@ const ISSUE_EMOJI: Record<string, string> = {
   unresolved: '🔄',
 };
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function viewOf(alert: Alert, extras: RenderExtras): View {
   const look = levelLook(alert.level);
   const url = alert.url && alert.url.length <= MAX_URL_LENGTH ? alert.url : undefined;
@@ -79,8 +83,8 @@ function viewOf(alert: Alert, extras: RenderExtras): View {
   if (alert.kind === 'issue') emoji = ISSUE_EMOJI[alert.action] ?? look.emoji;
   if (alert.kind === 'metric') emoji = alert.action === 'resolved' ? '✅' : alert.action === 'warning' ? '⚠️' : '🚨';
   const counts = [
-    alert.count !== undefined ? `${alert.count} events` : '',
-    alert.userCount !== undefined ? `${alert.userCount} users` : '',
+    alert.count !== undefined ? plural(alert.count, 'event') : '',
+    alert.userCount !== undefined ? plural(alert.userCount, 'user') : '',
   ]
     .filter(Boolean)
     .join(' · ');

@@ -92,7 +92,7 @@ export type { RateLimits } from './telegram-limits.js';
 export type { InlineKeyboardButton, Params, ReplyMarkup, ResponseParameters } from './telegram-params.js';
 
 /** Obviously fake, but shaped like a real token: `<digits>:<35 chars of A-Za-z0-9_->`. */
-export const FAKE_TOKEN = '123456789:AAFakeTokenForTestsOnly-not-a-real-secret';
+export const FAKE_TOKEN = '123456789:FAKE-test-token-not-a-real-bot-secret';
 
 /** A user id for updates from a person in a group when the test does not pick one. */
 export const DEFAULT_USER_ID = 424242;

@@ -78,7 +78,6 @@ describe('published Sentry payloads (fixtures)', () => {
         project: 'front-end',
         issueId: '1170820242',
         shortId: 'FRONT-END-9',
-        actor: 'Sentry',
         status: 'unresolved',
         count: 1,
         userCount: 1,
@@ -139,7 +138,6 @@ describe('published Sentry payloads (fixtures)', () => {
         fields: [
           { label: 'Organization', value: 'test-org' },
           { label: 'App', value: 'webhooks-galore' },
-          { label: 'By', value: 'Meredith Heller' },
         ],
         dedupKey: 'installation:created:a8e5d37a-696c-4c54-adb5-b3f28d64c7de',
       },
@@ -597,7 +595,6 @@ describe('installation', () => {
       fields: [
         { label: 'Organization', value: 'test-org' },
         { label: 'App', value: 'webhooks-galore' },
-        { label: 'By', value: 'Meredith Heller' },
       ],
       dedupKey: 'installation:deleted:a8e5d37a-696c-4c54-adb5-b3f28d64c7de',
     });
