@@ -4,6 +4,9 @@ import { CancelledError, ConfigError, UserError } from '../errors.js';
 import { redact } from '../log/redact.js';
 import { openNgrokTunnel } from '../tunnel/ngrok.js';
 import { serveCommand, type ServeSettings } from '../commands/serve.js';
+import { setupCommand } from '../commands/setup/index.js';
+import { doctorCommand } from '../commands/doctor/doctor.js';
+import { testSendCommand } from '../commands/test-send.js';
 import type { Context } from './context.js';
 import { createOutput } from './output.js';
 import { createProgram, type Commands } from './program.js';
@@ -17,9 +20,9 @@ function notBuilt(name: string) {
 
 export const COMMANDS: Commands = {
   serve: (ctx, loaded, flags) => serveCommand(ctx, loaded.settings as ServeSettings, flags),
-  setup: notBuilt('setup'),
-  testSend: notBuilt('test-send'),
-  doctor: notBuilt('doctor'),
+  setup: setupCommand,
+  testSend: (ctx, loaded, flags) => testSendCommand(ctx, loaded, flags),
+  doctor: (ctx, loaded, flags) => doctorCommand(ctx, loaded, flags),
 };
 
 export function realContext(argv: string[]): Context {

@@ -2,6 +2,7 @@
 // command. Every setting flag shows its environment twin and default in --help.
 import { Command, Option } from 'commander';
 import { loadSettings, type Loaded } from '../config/load.js';
+import { loadTolerant } from '../commands/doctor/config.js';
 import { OPTIONS, type OptionDef, type OptionKey } from '../config/options.js';
 import { VERSION } from '../version.js';
 import type { Context } from './context.js';
@@ -97,20 +98,34 @@ export function createProgram(ctx: Context, commands: Commands, run: Run): Comma
     .description('send a sample alert of each kind to the configured chat (or print it)')
     .option('--kind <kind>', 'error, fatal, warning, info, metric-critical, metric-warning, metric-resolved, issue-created, issue-resolved, issue-assigned, issue-archived, comment, seer, unknown', 'error')
     .option('--all', 'send one of each kind')
-    .option('--dry-run', 'print the rendered message instead of sending it');
+    .option('--dry-run', 'print the rendered message instead of sending it')
+    .option('--timeout <seconds>', 'how long to wait for each delivery (default: 30)');
   for (const k of SEND_KEYS) testSend.addOption(settingOption(k));
   testSend.action((_o, cmd: Command) => {
-    const opts = cmd.opts<{ dryRun?: boolean }>();
+    // With the globals: --debug also prints the HTML of a dry run.
+    const opts = cmd.optsWithGlobals<{ dryRun?: boolean }>();
     run(Promise.resolve().then(() => commands.testSend(ctx, load(cmd, SEND_KEYS, opts.dryRun ? [] : ['telegramToken', 'chatId']), opts)));
   });
 
   const doctor = program
     .command('doctor')
     .description('check the whole path: config, Telegram, Sentry, receiver, public URL')
-    .option('--json', 'print machine-readable results');
+    .option('--json', 'print machine-readable results')
+    .option('--timeout <seconds>', 'bound on each network call (default: 5)');
   for (const k of ALL_KEYS) doctor.addOption(settingOption(k));
   doctor.action((_o, cmd: Command) => {
-    run(Promise.resolve().then(() => commands.doctor(ctx, load(cmd, ALL_KEYS, []), cmd.opts())));
+    // Doctor runs on a broken configuration too: invalid values become a failed check.
+    run(
+      Promise.resolve().then(() => {
+        const global = program.opts<{ envFile: string }>();
+        const { loaded, problems } = loadTolerant({
+          envFile: { path: global.envFile, explicit: program.getOptionValueSource('envFile') === 'cli' },
+          env: ctx.env,
+          flags: flagValues(cmd.opts(), ALL_KEYS),
+        });
+        return commands.doctor(ctx, loaded, { ...cmd.opts(), envFile: global.envFile, configProblems: problems });
+      }),
+    );
   });
 
   return program;

@@ -1,7 +1,7 @@
 // `sentry-tg serve`: wires receive → store → dispatch → Telegram and listens.
 // `startReceiver` is also what `setup` runs in-process for its end-to-end proof.
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { isAbsolute, resolve } from 'node:path';
 import * as Sentry from '@sentry/node';
 import type { Context } from '../cli/context.js';
@@ -13,7 +13,8 @@ import { createTelegram, type Telegram } from '../deliver/telegram.js';
 import { UserError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
-import { createApp, type Health } from '../receive/app.js';
+import { createApp, requestListener, type Health } from '../receive/app.js';
+import { createWebhookHandler } from '../receive/webhook.js';
 import { createIntake } from '../receive/intake.js';
 import { pluginCallbackUrl, WEBHOOK_PATH } from '../receive/verify.js';
 import { openStore, type FsyncMode, type Store } from '../store/store.js';
@@ -74,7 +75,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     store,
     routeConfig: { chatId: settings.chatId, topicId: settings.topicId },
     now: Date.now,
-    onAccepted: () => dispatcher.wake(),
+    onAccepted: (chatIds) => dispatcher.wake(chatIds),
   });
 
   if (settings.sentryDsn) {
@@ -105,24 +106,35 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     };
   };
 
+  const receiveLogger = logger.child({ part: 'receive' });
+  const reportError = (err: unknown) => {
+    if (settings.sentryDsn) Sentry.captureException(err);
+  };
+  const webhook = createWebhookHandler({
+    webhookSecret: settings.webhookSecret,
+    bodyLimitBytes: settings.bodyLimitBytes,
+    intake,
+    logger: receiveLogger,
+    reportError,
+  });
   const app = createApp({
     webhookSecret: settings.webhookSecret,
     bodyLimitBytes: settings.bodyLimitBytes,
     debugEndpoint: settings.debugEndpoint,
     intake,
     health,
-    logger: logger.child({ part: 'receive' }),
+    logger: receiveLogger,
+    webhook,
     debugError: () => {
       const err = new Error('sentry-tg /sentry-debug test error');
       return settings.sentryDsn ? Sentry.captureException(err) : undefined;
     },
-    reportError: (err) => {
-      if (settings.sentryDsn) Sentry.captureException(err);
-    },
+    reportError,
   });
 
   const server: Server = await new Promise((ok, fail) => {
-    const s = app.listen(settings.port, settings.host, () => ok(s));
+    const s = createServer(requestListener(app, webhook));
+    s.listen(settings.port, settings.host, () => ok(s));
     s.once('error', (err: NodeJS.ErrnoException) =>
       fail(
         err.code === 'EADDRINUSE'

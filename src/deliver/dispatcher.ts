@@ -60,8 +60,13 @@ export function createDispatcher(opts: DispatcherOptions) {
   const backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
   const storm = { ...DEFAULT_STORM, ...opts.storm };
   const giveUpAfterMs = opts.giveUpAfterMs ?? 24 * 60 * 60_000;
-  const batchSize = opts.batchSize ?? 5000;
+  const batchSize = opts.batchSize ?? 500;
 
+  // When each chat next has work, kept in memory so waking costs no query; the database is
+  // re-read at start and every RESCAN_MS to heal any drift.
+  const due = new Map<string, number>();
+  let lastRescan = -Infinity;
+  const RESCAN_MS = 30_000;
   const inFlight = new Set<string>();
   const running = new Set<Promise<void>>();
   let stopped = true;
@@ -140,7 +145,7 @@ export function createDispatcher(opts: DispatcherOptions) {
   function alertOf(row: PendingRow): Alert {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(row.body.toString('utf8'));
+      parsed = JSON.parse((store.body(row.id) ?? Buffer.from('null')).toString('utf8'));
     } catch {
       parsed = null; // accepted bodies are valid JSON; this only guards a damaged database
     }
@@ -314,8 +319,13 @@ export function createDispatcher(opts: DispatcherOptions) {
   /** Starts work for every chat that may be served now; returns when to look again. */
   function schedule(): number {
     const at = now();
-    let next = Infinity;
-    for (const { chatId, dueAt } of store.dueChats()) {
+    if (at - lastRescan >= RESCAN_MS) {
+      lastRescan = at;
+      due.clear();
+      for (const { chatId, dueAt } of store.dueChats()) due.set(chatId, dueAt);
+    }
+    let next = lastRescan + RESCAN_MS;
+    for (const [chatId, dueAt] of due) {
       if (inFlight.has(chatId)) continue;
       const readyAt = Math.max(dueAt, pacer.readyAt(chatId));
       if (readyAt > at) {
@@ -327,15 +337,35 @@ export function createDispatcher(opts: DispatcherOptions) {
         .catch((err: unknown) => logger.error({ err, chatId }, 'dispatcher error'))
         .finally(() => {
           inFlight.delete(chatId);
+          refreshDue(chatId);
           running.delete(p);
-          wake();
+          wakeUp?.();
         });
       running.add(p);
     }
     return next;
   }
 
-  function wake(): void {
+  function refreshDue(chatId: string): void {
+    try {
+      const at = store.chatDueAt(chatId);
+      if (at === null) due.delete(chatId);
+      else due.set(chatId, at);
+      const moved = store.migratedTo(chatId);
+      if (moved) due.set(moved, Math.min(due.get(moved) ?? Infinity, now()));
+    } catch (err) {
+      logger.error({ err, chatId }, 'dispatcher could not read the outbox');
+    }
+  }
+
+  /** New work arrived for these chats; without a list, the outbox is read again. */
+  function wake(chatIds?: string[]): void {
+    if (chatIds) {
+      const at = now();
+      for (const c of chatIds) due.set(c, Math.min(due.get(c) ?? Infinity, at));
+    } else {
+      lastRescan = -Infinity;
+    }
     wakeUp?.();
   }
 
@@ -366,7 +396,6 @@ export function createDispatcher(opts: DispatcherOptions) {
       stopped = false;
       loopDone = loop();
     },
-    /** New work arrived. */
     wake,
     /** Stops taking new work and waits (bounded) for calls already in flight. */
     async stop(timeoutMs = 5000): Promise<void> {

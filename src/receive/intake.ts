@@ -24,8 +24,8 @@ export interface IntakeDeps {
   store: Pick<Store, 'acceptMany'>;
   routeConfig: RouteConfig;
   now: () => number;
-  /** Called after each commit, to wake the dispatcher. */
-  onAccepted: () => void;
+  /** Called after each commit with the chats that have new work, to wake the dispatcher. */
+  onAccepted: (chatIds: string[]) => void;
 }
 
 export type Intake = ReturnType<typeof createIntake>;
@@ -45,7 +45,7 @@ export function createIntake(deps: IntakeDeps) {
       for (const b of current) b.reject(err);
       return;
     }
-    deps.onAccepted();
+    deps.onAccepted([...new Set(current.map((b) => b.row.chatId))]);
   }
 
   return {

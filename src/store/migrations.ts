@@ -25,6 +25,7 @@ export const MIGRATIONS: string[] = [
   CREATE UNIQUE INDEX inbox_request_id ON inbox(request_id) WHERE request_id IS NOT NULL;
   CREATE UNIQUE INDEX inbox_dedup_key ON inbox(dedup_key) WHERE dedup_key IS NOT NULL;
   CREATE INDEX inbox_pending ON inbox(chat_id, id) WHERE state = 'pending';
+  CREATE INDEX inbox_due ON inbox(chat_id, next_attempt_at) WHERE state = 'pending';
   CREATE INDEX inbox_done ON inbox(done_at) WHERE state <> 'pending';
 
   -- One Telegram message per (group key, chat): repeats edit it instead of posting again.

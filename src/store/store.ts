@@ -30,12 +30,12 @@ export interface NewAlertRow {
   groupKey: string | null;
 }
 
+/** A waiting alert without its body (bodies are read only for the rows being rendered). */
 export interface PendingRow {
   id: number;
   receivedAt: number;
   resource: string;
   action: string;
-  body: Buffer;
   chatId: string;
   threadId: number | null;
   groupKey: string | null;
@@ -88,19 +88,24 @@ export function openStore(opts: StoreOptions) {
     dueChats: db.prepare(
       `SELECT chat_id AS chatId, MIN(next_attempt_at) AS dueAt FROM inbox WHERE state = 'pending' GROUP BY chat_id`,
     ),
+    chatDueAt: db.prepare(`SELECT MIN(next_attempt_at) AS dueAt FROM inbox WHERE state = 'pending' AND chat_id = ?`),
+    body: db.prepare(`SELECT body FROM inbox WHERE id = ?`),
     pendingFor: db.prepare(
-      `SELECT id, received_at AS receivedAt, resource, action, body, chat_id AS chatId, thread_id AS threadId,
+      `SELECT id, received_at AS receivedAt, resource, action, chat_id AS chatId, thread_id AS threadId,
               group_key AS groupKey, attempts, next_attempt_at AS nextAttemptAt
        FROM inbox WHERE state = 'pending' AND chat_id = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
     ),
     finish: db.prepare(
-      `UPDATE inbox SET state = @state, message_id = @messageId, done_at = @now, last_error = NULL WHERE id = @id AND state = 'pending'`,
+      `UPDATE inbox SET state = @state, message_id = @messageId, done_at = @now, last_error = NULL
+       WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'pending'`,
     ),
     retry: db.prepare(
-      `UPDATE inbox SET attempts = attempts + 1, next_attempt_at = @at, last_error = @error WHERE id = @id`,
+      `UPDATE inbox SET attempts = attempts + 1, next_attempt_at = @at, last_error = @error
+       WHERE id IN (SELECT value FROM json_each(@ids))`,
     ),
     park: db.prepare(
-      `UPDATE inbox SET state = 'parked', last_error = @reason, done_at = @now WHERE id = @id AND state = 'pending'`,
+      `UPDATE inbox SET state = 'parked', last_error = @reason, done_at = @now
+       WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'pending'`,
     ),
     moveChat: db.prepare(`UPDATE inbox SET chat_id = @to WHERE chat_id = @from AND state = 'pending'`),
     dropThread: db.prepare(`UPDATE inbox SET thread_id = NULL WHERE chat_id = @chatId AND thread_id = @threadId AND state = 'pending'`),
@@ -167,27 +172,35 @@ export function openStore(opts: StoreOptions) {
     dueChats(): { chatId: string; dueAt: number }[] {
       return q.dueChats.all() as { chatId: string; dueAt: number }[];
     },
+    /** When the chat's next waiting alert is due, or null when nothing waits. */
+    chatDueAt(chatId: string): number | null {
+      return (q.chatDueAt.get(chatId) as { dueAt: number | null }).dueAt;
+    },
     pendingFor(chatId: string, now: number, limit: number): PendingRow[] {
       return q.pendingFor.all(chatId, now, limit) as PendingRow[];
     },
-    /** Marks rows delivered (`sent`) or reflected in another alert's message (`merged`). */
+    body(id: number): Buffer | null {
+      return (q.body.get(id) as { body: Buffer } | undefined)?.body ?? null;
+    },
+    /**
+     * Marks rows delivered (`sent`) or reflected in another alert's message (`merged`), in one
+     * statement; one attempt row records the Telegram call that carried them all.
+     */
     finish: db.transaction((ids: number[], state: 'sent' | 'merged', messageId: number | null, now: number) => {
-      for (const id of ids) {
-        q.finish.run({ id, state, messageId, now });
-        q.attempt.run(id, now, state, messageId === null ? null : `message ${messageId}`);
-      }
+      if (ids.length === 0) return;
+      q.finish.run({ ids: JSON.stringify(ids), state, messageId, now });
+      const more = ids.length > 1 ? ` with ${ids.length - 1} more` : '';
+      q.attempt.run(ids[0], now, state, `message ${messageId ?? '-'}${more}`);
     }),
     retryLater: db.transaction((ids: number[], at: number, error: string, now: number) => {
-      for (const id of ids) {
-        q.retry.run({ id, at, error });
-        q.attempt.run(id, now, 'retry', error);
-      }
+      if (ids.length === 0) return;
+      q.retry.run({ ids: JSON.stringify(ids), at, error });
+      q.attempt.run(ids[0], now, 'retry', ids.length > 1 ? `${error} (${ids.length} alerts)` : error);
     }),
     park: db.transaction((ids: number[], reason: string, now: number) => {
-      for (const id of ids) {
-        q.park.run({ id, reason, now });
-        q.attempt.run(id, now, 'parked', reason);
-      }
+      if (ids.length === 0) return;
+      q.park.run({ ids: JSON.stringify(ids), reason, now });
+      q.attempt.run(ids[0], now, 'parked', ids.length > 1 ? `${reason} (${ids.length} alerts)` : reason);
     }),
     noteAttempt(id: number, outcome: string, detail: string | null, now: number): void {
       q.attempt.run(id, now, outcome, detail);

@@ -33,7 +33,7 @@ async function setup(over: Partial<DispatcherOptions> = {}, chatId: number | str
     store,
     routeConfig: { chatId: String(chatId), topicId },
     now: Date.now,
-    onAccepted: () => dispatcher.wake(),
+    onAccepted: (ids) => dispatcher.wake(ids),
   });
   dispatcher.start();
   return { intake, status };
@@ -126,7 +126,7 @@ describe('transient failures are retried', () => {
 describe('429 Too Many Requests', () => {
   it('waits exactly retry_after for that chat while other chats keep flowing', async () => {
     const { intake } = await setup();
-    const intake2 = createIntake({ store, routeConfig: { chatId: String(GROUP) }, now: Date.now, onAccepted: () => dispatcher.wake() });
+    const intake2 = createIntake({ store, routeConfig: { chatId: String(GROUP) }, now: Date.now, onAccepted: (ids) => dispatcher.wake(ids) });
     tg.setRetryAfter(PRIVATE, 2);
     const t0 = Date.now();
     await accept(intake, eventPayload('3'));

@@ -40,7 +40,7 @@ describe('POST /api/sentry-webhook', () => {
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ status: 'ok', id: 1, duplicate: false });
     const [row] = store.pendingFor('-1001', Date.now() + 1, 10);
-    expect(row!.body.toString('utf8')).toBe(body);
+    expect(store.body(row!.id)!.toString('utf8')).toBe(body);
     expect(row!.resource).toBe('event_alert');
     expect(woken).toBe(1);
   });

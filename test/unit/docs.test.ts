@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { OPTIONS } from '../../src/config/options.js';
+import { OPTIONS, type OptionDef } from '../../src/config/options.js';
 import { main, COMMANDS } from '../../src/cli/main.js';
 import type { Context } from '../../src/cli/context.js';
 import { createOutput } from '../../src/cli/output.js';
@@ -25,7 +25,7 @@ function captureContext(): { ctx: Context; out: () => string } {
 }
 
 describe('README configuration table', () => {
-  it.each(Object.values(OPTIONS).map((o) => [o.env, o]))('documents %s with its flag and default', (_env, o) => {
+  it.each(Object.values(OPTIONS).map((o: OptionDef<unknown>) => [o.env, o] as const))('documents %s with its flag and default', (_env, o) => {
     const row = readme.split('\n').find((l) => l.startsWith(`| \`${o.env}\` |`));
     expect(row, `README has no row for ${o.env}`).toBeDefined();
     expect(row).toContain(`\`--${o.flag}\``);

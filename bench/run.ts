@@ -1,0 +1,234 @@
+// `npm run bench`: the real `sentry-tg serve` (a child process) against the fake Telegram.
+//   1. throughput and answer latency at several concurrencies, signature check and durable
+//      commit included, next to a bare node:http server on the same machine in the same run;
+//   2. a fixed 200 requests/s for a few seconds (p99 target: under 10 ms);
+//   3. a storm: many webhooks for a few distinct issues into one group chat whose limits the
+//      fake Telegram enforces like Telegram does;
+//   4. resident memory of the receiver before and after.
+// Figures go to stdout as tables. Environment knobs: BENCH_SECONDS (per concurrency step,
+// default 5), STORM_WEBHOOKS (10000), STORM_ISSUES (50), STORM_SECONDS (60).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signBody } from '../src/receive/verify.js';
+import { startFakeTelegram } from '../test/fakes/telegram.js';
+import { sentryJson } from '../test/fakes/sentry.js';
+import { buildPost, closedLoop, openLoop, type LoadResult } from './load.js';
+
+const BIN = new URL('../bin/sentry-tg.js', import.meta.url).pathname;
+const SECRET = 'bench-webhook-secret-0123456789abcdef';
+const STEP_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const STORM_WEBHOOKS = Number(process.env.STORM_WEBHOOKS ?? 10_000);
+const STORM_ISSUES = Number(process.env.STORM_ISSUES ?? 50);
+const STORM_SECONDS = Number(process.env.STORM_SECONDS ?? 60);
+const CONCURRENCIES = [1, 8, 32, 128];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let seq = 0;
+function webhook(issue: number) {
+  seq += 1;
+  const payload = {
+    action: 'triggered',
+    installation: { uuid: 'a8e5d37a-696c-4c54-adb5-b3f28d64c7de' },
+    data: {
+      event: {
+        event_id: `${seq.toString(16)}`.padStart(32, '0'),
+        title: `BenchError${issue}: something broke`,
+        level: 'error',
+        issue_id: String(1000 + issue),
+        culprit: 'bench.py in work',
+        environment: 'production',
+        web_url: `https://sentry.io/organizations/bench/issues/${1000 + issue}/`,
+        exception: { values: [{ type: `BenchError${issue}`, value: 'something broke', stacktrace: { frames: [{ filename: 'bench.py', lineno: 12, function: 'work', in_app: true }] } }] },
+      },
+      triggered_rule: 'bench',
+    },
+    actor: { type: 'application', id: 'sentry', name: 'Sentry' },
+  };
+  const body = sentryJson(payload);
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'sentry-hook-resource': 'event_alert',
+      'sentry-hook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'request-id': randomBytes(16).toString('hex'),
+      'sentry-hook-signature': signBody(SECRET, body),
+    },
+  };
+}
+
+function pct(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function summary(r: LoadResult) {
+  const l = [...r.latenciesMs].sort((x, y) => x - y);
+  return { rps: r.ok / r.seconds, p50: pct(l, 50), p99: pct(l, 99), max: l[l.length - 1] ?? NaN, errors: r.errors };
+}
+
+const requestFor = (port: number) => () => {
+  const w = webhook(seq % STORM_ISSUES);
+  return buildPost(port, '/api/sentry-webhook', w.headers, w.body);
+};
+
+function startBare(port: number): Promise<ChildProcess> {
+  // The ceiling: read the body, answer 202 JSON. No parsing, no signature, no storage.
+  const code = `require('node:http').createServer((q,s)=>{q.resume();q.on('end',()=>{s.writeHead(202,{'content-type':'application/json'});s.end('{"status":"ok"}')})}).listen(${port},'127.0.0.1',()=>console.log('ready'))`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve) => child.stdout!.once('data', () => resolve(child)));
+}
+
+function startServe(port: number, env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), SENTRY_WEBHOOK_SECRET: SECRET, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('receiver listening')) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume(); // keep draining the log so the child never blocks on a full pipe
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+async function get(port: number, path: string): Promise<Record<string, unknown>> {
+  return (await (await fetch(`http://127.0.0.1:${port}${path}`)).json()) as Record<string, unknown>;
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((r) => {
+    child.once('exit', () => r());
+    child.kill('SIGTERM');
+  });
+}
+
+const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+
+async function main(): Promise<void> {
+  console.log(`sentry-tg benchmark · node ${process.version} · ${new Date().toISOString()}`);
+  const tg = await startFakeTelegram(); // Telegram-like limits enforced
+  const PRIVATE = 777;
+  const GROUP = -100777;
+  tg.addChat({ id: PRIVATE, type: 'private', firstName: 'Bench' });
+  tg.addChat({ id: GROUP, type: 'supergroup', title: 'Bench storm' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'sentry-tg-bench-'));
+
+  // ---- 1. throughput ---------------------------------------------------------------------
+  const barePort = await freePort();
+  const bare = await startBare(barePort);
+  const servePort = await freePort();
+  const serve = await startServe(servePort, {
+    SENTRY_ALERT_TELEGRAM_TOKEN: tg.token,
+    SENTRY_ALERT_CHAT_ID: String(PRIVATE),
+    TELEGRAM_API_ROOT: tg.url,
+    SENTRY_TG_DATA_DIR: join(dataDir, 'throughput'),
+  });
+  const rssStart = rssMiB(serve.pid!);
+
+  console.log(`\n1. Accepted webhooks per second (closed loop, ${STEP_SECONDS} s per step; receiver: HMAC check + SQLite commit with synchronous=FULL)`);
+  console.log('| clients | bare node:http req/s | sentry-tg req/s | ratio | sentry-tg p50 ms | sentry-tg p99 ms | errors |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  for (const c of CONCURRENCIES) {
+    const b = summary(await closedLoop(barePort, c, STEP_SECONDS, requestFor(barePort)));
+    const s = summary(await closedLoop(servePort, c, STEP_SECONDS, requestFor(servePort)));
+    console.log(`| ${c} | ${f(b.rps, 0)} | ${f(s.rps, 0)} | ${f((100 * s.rps) / b.rps)}% | ${f(s.p50, 2)} | ${f(s.p99, 2)} | ${s.errors} |`);
+  }
+  await stop(bare);
+
+  console.log(`\n2. Fixed rate: 200 requests/s for ${STEP_SECONDS} s`);
+  const fixed = summary(await openLoop(servePort, 200, STEP_SECONDS, requestFor(servePort)));
+  console.log('| achieved req/s | p50 ms | p99 ms | max ms | errors |');
+  console.log('|---:|---:|---:|---:|---:|');
+  console.log(`| ${f(fixed.rps, 0)} | ${f(fixed.p50, 2)} | ${f(fixed.p99, 2)} | ${f(fixed.max, 2)} | ${fixed.errors} |`);
+  const rssAfterLoad = rssMiB(serve.pid!);
+  const h1 = await get(servePort, '/health');
+  await stop(serve);
+
+  // ---- 3. storm ------------------------------------------------------------------------------
+  const stormPort = await freePort();
+  const storm = await startServe(stormPort, {
+    SENTRY_ALERT_TELEGRAM_TOKEN: tg.token,
+    SENTRY_ALERT_CHAT_ID: String(GROUP),
+    TELEGRAM_API_ROOT: tg.url,
+    SENTRY_TG_DATA_DIR: join(dataDir, 'storm'),
+  });
+  const stormRssStart = rssMiB(storm.pid!);
+  const rateLimitedBefore = tg.rateLimited;
+  const callsBefore = tg.calls.length;
+  console.log(`\n3. Storm: ${STORM_WEBHOOKS} webhooks for ${STORM_ISSUES} issues within ${STORM_SECONDS} s into one supergroup (fake Telegram enforces 1/s per chat, 20/min per group)`);
+  const stormLoad = await openLoop(stormPort, STORM_WEBHOOKS / STORM_SECONDS, STORM_SECONDS, requestFor(stormPort));
+  const accepted = stormLoad.ok;
+  const refused = stormLoad.errors;
+  const sentAt = performance.now();
+  let pending = Infinity;
+  while (pending > 0 && performance.now() - sentAt < 15 * 60_000) {
+    await new Promise((r) => setTimeout(r, 250));
+    pending = ((await get(stormPort, '/health')).queue as { pending: number }).pending;
+  }
+  const drainedAt = performance.now();
+  const stormRssEnd = rssMiB(storm.pid!);
+  const health = await get(stormPort, '/health');
+  await stop(storm);
+
+  // Accounting from what Telegram shows: each message's own alert, its counter, digest lines.
+  const msgs = tg.messagesIn(GROUP);
+  let reflected = 0;
+  for (const m of msgs) {
+    if (m.text.includes('SENTRY DIGEST')) {
+      for (const line of m.text.split('\n')) {
+        if (!/BenchError\d+/.test(line)) continue;
+        reflected += Number(/×(\d+)/.exec(line)?.[1] ?? 1);
+      }
+    } else {
+      reflected += Number(/Seen (\d+) times/.exec(m.text)?.[1] ?? 1);
+    }
+  }
+  const stormCalls = tg.calls.slice(callsBefore).filter((c) => ['sendMessage', 'editMessageText'].includes(c.method));
+  console.log('| webhooks accepted | refused | Telegram messages | edits | 429s | backlog empty after last webhook | alerts reflected in messages |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(
+    `| ${accepted} | ${refused} | ${msgs.length} | ${stormCalls.filter((c) => c.method === 'editMessageText' && c.status === 200).length} | ${tg.rateLimited - rateLimitedBefore} | ${f((drainedAt - sentAt) / 1000)} s | ${reflected} / ${accepted} (${f((100 * reflected) / Math.max(1, accepted))}%) |`,
+  );
+
+  console.log('\n4. Receiver memory (RSS)');
+  console.log('| run | start MiB | end MiB |');
+  console.log('|---|---:|---:|');
+  console.log(`| throughput | ${f(rssStart)} | ${f(rssAfterLoad)} |`);
+  console.log(`| storm | ${f(stormRssStart)} | ${f(stormRssEnd)} |`);
+  console.log(`\nhealth after throughput: queue ${JSON.stringify(h1.queue)}`);
+  console.log(`health after storm: queue ${JSON.stringify(health.queue)}`);
+
+  await tg.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

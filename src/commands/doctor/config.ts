@@ -1,0 +1,153 @@
+// Configuration checks: the settings themselves, and the .env file that holds the secrets.
+import { statSync } from 'node:fs';
+import { dirname, relative, isAbsolute } from 'node:path';
+import { execa } from 'execa';
+import { loadSettings, readEnvFile, type LoadInput, type Loaded } from '../../config/load.js';
+import { OPTIONS, type OptionDef, type OptionKey, type Settings } from '../../config/options.js';
+import { ConfigError } from '../../errors.js';
+import { checker, messageOf, type CheckResult, type DoctorEnv } from './check.js';
+
+/**
+ * Like `loadSettings`, but a doctor must still run on a broken configuration: invalid values
+ * are dropped and reported as problems instead of stopping everything. The precedence is
+ * loadSettings' own (flags > environment > .env > default); it is only re-walked on failure.
+ */
+export function loadTolerant(input: LoadInput): { loaded: Loaded; problems: string[] } {
+  try {
+    return { loaded: loadSettings(input), problems: [] };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+  }
+  const problems: string[] = [];
+  let file: Record<string, string> | null = null;
+  try {
+    file = readEnvFile(input.envFile.path);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (file === null && input.envFile.explicit && problems.length === 0) {
+    problems.push(`env file ${input.envFile.path} does not exist`);
+  }
+  const settings: Record<string, unknown> = {};
+  const sources: Loaded['sources'] = {};
+  for (const [key, def] of Object.entries(OPTIONS) as [OptionKey, OptionDef<unknown>][]) {
+    const candidates: [string | undefined, 'flag' | 'env' | 'file', string][] = [
+      [input.flags[key], 'flag', `--${def.flag}`],
+      [input.env[def.env] || undefined, 'env', def.env],
+      [file?.[def.env] || undefined, 'file', `${def.env} in ${input.envFile.path}`],
+    ];
+    const found = candidates.find(([raw]) => raw !== undefined);
+    if (found === undefined) {
+      if (def.fallback !== undefined) {
+        settings[key] = def.fallback;
+        sources[key] = 'default';
+      }
+      continue;
+    }
+    const [raw, source, where] = found;
+    const parsed = def.parse(raw!);
+    if ('error' in parsed) {
+      problems.push(`${where} ${def.secret ? parsed.error.replace(/"[^"]*"/g, '(hidden)') : parsed.error}`);
+      if (def.fallback !== undefined) {
+        settings[key] = def.fallback;
+        sources[key] = 'default';
+      }
+      continue;
+    }
+    if (parsed.value !== undefined) {
+      settings[key] = parsed.value;
+      sources[key] = source;
+    }
+  }
+  return { loaded: { settings: settings as Settings, sources, envFileFound: file !== null }, problems };
+}
+
+/** `.env` relative to the working directory when it is inside it, else absolute. */
+export function shownPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+const SERVE_NEEDS: OptionKey[] = ['telegramToken', 'chatId'];
+
+export function checkConfig(env: DoctorEnv): CheckResult {
+  const c = checker('config', 'Configuration');
+  const { settings, sources, envFileFound } = env.loaded;
+  const missing = SERVE_NEEDS.filter((k) => settings[k] === undefined)
+    // A value that was present but invalid is already a problem of its own.
+    .filter((k) => !env.configProblems.some((p) => p.includes(OPTIONS[k].env) || p.includes(`--${OPTIONS[k].flag}`)))
+    .map((k) => `${OPTIONS[k].env} is not set (or pass --${OPTIONS[k].flag})`);
+  const problems = [...env.configProblems, ...missing];
+  const file = shownPath(env.envFile, env.cwd);
+  if (problems.length > 0) {
+    return c.fail(
+      problems.join('; '),
+      envFileFound || missing.length < problems.length
+        ? `Fix these in ${file}, the environment or the flags; \`sentry-tg setup\` writes a complete ${file}.`
+        : `No ${file} found: run \`sentry-tg setup\`, or set the variables in the environment.`,
+    );
+  }
+  const counts = { file: 0, env: 0, flag: 0 };
+  for (const source of Object.values(sources)) if (source !== 'default') counts[source] += 1;
+  const from = [
+    counts.file ? `${counts.file} from ${file}` : '',
+    counts.env ? `${counts.env} from the environment` : '',
+    counts.flag ? `${counts.flag} from flags` : '',
+  ].filter(Boolean);
+  return c.ok(`${from.join(', ') || 'only defaults'}${envFileFound ? '' : ` (no ${file})`}`);
+}
+
+export function checkEnvFileMode(env: DoctorEnv): CheckResult {
+  const c = checker('env-file-mode', '.env permissions');
+  const file = shownPath(env.envFile, env.cwd);
+  if (!env.loaded.envFileFound) return c.skip(`no ${file}`);
+  if (process.platform === 'win32') return c.skip('file modes do not apply on Windows');
+  let mode: number;
+  try {
+    mode = statSync(env.envFile).mode & 0o777;
+  } catch (err) {
+    return c.skip(`cannot read ${file}: ${messageOf(err)}`);
+  }
+  const octal = mode.toString(8).padStart(3, '0');
+  if (mode & 0o077) {
+    const who = mode & 0o007 ? 'every user on this machine' : 'its group';
+    return c.fail(`${file} holds the bot token and secrets but is readable by ${who} (mode ${octal})`, `chmod 600 ${file}`);
+  }
+  return c.ok(`${file} is readable only by its owner (mode ${octal})`);
+}
+
+export async function checkEnvFileGit(env: DoctorEnv): Promise<CheckResult> {
+  const c = checker('env-file-git', '.env kept out of git');
+  const file = shownPath(env.envFile, env.cwd);
+  if (!env.loaded.envFileFound) return c.skip(`no ${file}`);
+  const cwd = dirname(env.envFile);
+  const git = (args: string[]) =>
+    execa('git', args, { cwd, reject: false, timeout: env.timeoutMs, stdin: 'ignore', env: { GIT_TERMINAL_PROMPT: '0' } });
+  const inside = await git(['rev-parse', '--is-inside-work-tree']);
+  if (inside.failed && (inside as { code?: string }).code === 'ENOENT') return c.skip('git is not installed');
+  if (inside.exitCode !== 0 || inside.stdout.trim() !== 'true') return c.ok(`${file} is not in a git repository`);
+  const tracked = await git(['ls-files', '--error-unmatch', '--', env.envFile]);
+  if (tracked.exitCode === 0) {
+    return c.fail(
+      `${file} is tracked by git: the bot token and secrets are in the repository`,
+      `git rm --cached ${file} && echo ${file} >> .gitignore, then rotate the bot token (@BotFather /revoke) and the secrets`,
+    );
+  }
+  const ignored = await git(['check-ignore', '-q', '--', env.envFile]);
+  if (ignored.exitCode === 1) {
+    return c.warn(`${file} is not tracked, but not git-ignored either: \`git add .\` would commit it`, `echo ${file} >> .gitignore`);
+  }
+  return c.ok(`${file} is not tracked by git`);
+}
+
+export function checkWebhookSecret(env: DoctorEnv): CheckResult {
+  const c = checker('webhook-secret', 'Webhook secret');
+  if (env.loaded.settings.webhookSecret === undefined) {
+    return c.warn(
+      'SENTRY_WEBHOOK_SECRET is not set: the receiver accepts unsigned requests from anyone who can reach it',
+      "Run `sentry-tg setup` (it generates one), or set SENTRY_WEBHOOK_SECRET to the integration's client secret",
+    );
+  }
+  return c.ok('set: requests must be signed (integration) or carry the URL token (plugin)');
+}

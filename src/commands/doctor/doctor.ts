@@ -1,0 +1,105 @@
+// `sentry-tg doctor`: every check of the old guide's troubleshooting section, each one a small
+// function returning ok / warn / fail / skip with a one-line fix. Independent groups (config,
+// Telegram, Sentry, receiver) run concurrently; results are always printed in the same order.
+import { resolve } from 'node:path';
+import type { Context } from '../../cli/context.js';
+import type { Loaded } from '../../config/load.js';
+import { UserError } from '../../errors.js';
+import { registerSecret } from '../../log/redact.js';
+import type { CheckResult, DoctorEnv } from './check.js';
+import { checkConfig, checkEnvFileGit, checkEnvFileMode, checkWebhookSecret } from './config.js';
+import { checkPublicUrl, checkReceiver } from './receiver.js';
+import { checkSentry } from './sentry.js';
+import { checkDeliveries, databasePath, openStoreReport, type StoreReport } from './store.js';
+import { checkTelegram } from './telegram.js';
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+export interface DoctorFlags {
+  json?: boolean;
+  /** Seconds, as typed. */
+  timeout?: string;
+  /** The global --env-file. */
+  envFile?: string;
+  /** Set by the program when loading the configuration found problems. */
+  configProblems?: string[];
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  checks: CheckResult[];
+}
+
+export async function runDoctor(env: DoctorEnv): Promise<DoctorReport> {
+  const s = env.loaded.settings;
+  for (const secret of [s.telegramToken, s.webhookSecret, s.sentryAuthToken, s.ngrokAuthtoken]) registerSecret(secret);
+
+  const dbPath = databasePath(s.dataDir, env.cwd);
+  let store: StoreReport | null = null;
+  let storeError: unknown;
+  try {
+    store = openStoreReport(dbPath, env.now);
+  } catch (err) {
+    storeError = err;
+  }
+  try {
+    const [config, telegram, sentry, receiver] = await Promise.all([
+      (async () => [checkConfig(env), checkEnvFileMode(env), await checkEnvFileGit(env), checkWebhookSecret(env)])(),
+      checkTelegram(env, store),
+      checkSentry(env),
+      (async () => {
+        const local = await checkReceiver(env);
+        return [local.result, await checkPublicUrl(env, local.health)];
+      })(),
+    ]);
+    const deliveries = checkDeliveries(store, storeError === undefined ? { path: dbPath } : { path: dbPath, error: storeError }, env.now());
+    const checks = [...config, ...telegram.results, ...sentry, ...receiver, deliveries];
+    return { ok: checks.every((c) => c.status !== 'fail'), checks };
+  } finally {
+    store?.close();
+  }
+}
+
+function parseTimeout(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_TIMEOUT_MS;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UserError(`--timeout must be a number of seconds, got "${raw}".`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+export function printReport(ctx: Pick<Context, 'out'>, report: DoctorReport): void {
+  for (const check of report.checks) {
+    const line = `${check.title}: ${check.detail}`;
+    if (check.status === 'ok') ctx.out.ok(line);
+    else if (check.status === 'warn') ctx.out.warn(line);
+    else if (check.status === 'fail') ctx.out.fail(line);
+    else ctx.out.info(`${check.title}: skipped, ${check.detail}`);
+    if (check.fix !== undefined && check.status !== 'ok') ctx.out.plain(`    → ${check.fix}`);
+  }
+  const count = (status: CheckResult['status']) => report.checks.filter((c) => c.status === status).length;
+  const summary = `${count('ok')} ok, ${count('warn')} warning(s), ${count('fail')} failed, ${count('skip')} skipped`;
+  ctx.out.plain('');
+  if (report.ok) ctx.out.ok(`Doctor: ${summary}`);
+  else ctx.out.fail(`Doctor: ${summary}`);
+}
+
+export async function doctorCommand(
+  ctx: Pick<Context, 'out' | 'cwd' | 'fetch' | 'now'>,
+  loaded: Loaded,
+  flags: DoctorFlags,
+): Promise<number> {
+  const report = await runDoctor({
+    loaded,
+    configProblems: flags.configProblems ?? [],
+    envFile: resolve(ctx.cwd, flags.envFile ?? '.env'),
+    cwd: ctx.cwd,
+    fetch: ctx.fetch,
+    now: ctx.now,
+    timeoutMs: parseTimeout(flags.timeout),
+  });
+  if (flags.json) ctx.out.plain(JSON.stringify(report, null, 2));
+  else printReport(ctx, report);
+  return report.ok ? 0 : 1;
+}

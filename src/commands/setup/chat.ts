@@ -1,0 +1,303 @@
+// Which chat (and forum topic) gets the alerts. Either given (checked with getChat and the bot's
+// membership), or found: the user sends /start to the bot, we poll getUpdates for a bounded
+// time and list the private chats, groups and topics that wrote to it.
+import { OPTIONS } from '../../config/options.js';
+import { TelegramApiError, type TgChat, type TgMessage, type TgUpdate } from '../../deliver/telegram.js';
+import { UserError } from '../../errors.js';
+import { startProgress } from './progress.js';
+import { DEFAULT_CHAT_WAIT_MS, flagAndEnv, missingAnswer, type Session } from './session.js';
+import { telegramFailure, type BotAnswer } from './telegram.js';
+
+export interface ChatAnswer {
+  chatId: string;
+  topicId?: number;
+  /** For people: `group "Ops" (-100…), topic "Alerts" (7)`. */
+  label: string;
+  /** The chat as Telegram describes it (getChat). */
+  chat: TgChat;
+  /** We deleted the bot's Telegram webhook to read updates (with the user's consent). */
+  webhookDeleted?: string;
+}
+
+/** A chat or topic seen in the updates. */
+export interface FoundChat {
+  chat: TgChat;
+  topicId?: number;
+  topicName?: string;
+}
+
+export function chatLabel(chat: Pick<TgChat, 'id' | 'type' | 'title' | 'username' | 'first_name'>, topicId?: number, topicName?: string): string {
+  const who =
+    chat.type === 'private'
+      ? `private chat with ${chat.first_name ?? 'a user'}${chat.username ? ` (@${chat.username})` : ''}`
+      : `${chat.type === 'channel' ? 'channel' : 'group'} "${chat.title ?? chat.username ?? chat.id}"`;
+  const topic = topicId === undefined ? '' : `, topic ${topicName ? `"${topicName}" ` : ''}(${topicId})`;
+  return `${who} (${chat.id})${topic}`;
+}
+
+/** Chats and forum topics found in updates, in the order first seen; pure. */
+export function chatsFromUpdates(updates: readonly TgUpdate[]): FoundChat[] {
+  const found = new Map<string, FoundChat>();
+  const topicNames = new Map<string, string>();
+  const add = (f: FoundChat) => {
+    const key = `${f.chat.id}/${f.topicId ?? ''}`;
+    const had = found.get(key);
+    if (!had) found.set(key, f);
+    else if (f.topicName && !had.topicName) had.topicName = f.topicName;
+  };
+  const fromMessage = (m: TgMessage | undefined) => {
+    if (!m?.chat) return;
+    if (m.forum_topic_created && m.message_thread_id !== undefined) {
+      topicNames.set(`${m.chat.id}/${m.message_thread_id}`, m.forum_topic_created.name);
+    }
+    const created = m.reply_to_message?.forum_topic_created;
+    if (created && m.message_thread_id !== undefined) topicNames.set(`${m.chat.id}/${m.message_thread_id}`, created.name);
+    add({ chat: m.chat });
+    // In forums only topic messages carry a real topic id; elsewhere it is a reply thread.
+    if (m.message_thread_id !== undefined && (m.is_topic_message || m.forum_topic_created) && m.chat.is_forum !== false) {
+      const name = topicNames.get(`${m.chat.id}/${m.message_thread_id}`);
+      add({ chat: m.chat, topicId: m.message_thread_id, ...(name ? { topicName: name } : {}) });
+    }
+  };
+  for (const u of updates) {
+    const raw = u as TgUpdate & { edited_message?: TgMessage; edited_channel_post?: TgMessage };
+    fromMessage(raw.message);
+    fromMessage(raw.edited_message);
+    fromMessage(raw.channel_post);
+    fromMessage(raw.edited_channel_post);
+    fromMessage(raw.callback_query?.message);
+    const member = raw.my_chat_member;
+    if (member && !['left', 'kicked'].includes(member.new_chat_member.status) && member.chat) {
+      add({ chat: member.chat });
+    }
+  }
+  for (const f of found.values()) {
+    if (f.topicId !== undefined && !f.topicName) {
+      const name = topicNames.get(`${f.chat.id}/${f.topicId}`);
+      if (name) f.topicName = name;
+    }
+  }
+  return [...found.values()];
+}
+
+const LONG_POLL_MAX_SECONDS = 10;
+
+type PollOutcome = { kind: 'found'; chats: FoundChat[] } | { kind: 'timeout' } | { kind: 'conflict'; err: TelegramApiError };
+
+async function poll(s: Session, bot: BotAnswer, waitMs: number, known: FoundChat[]): Promise<PollOutcome> {
+  const { ctx } = s;
+  const deadline = ctx.now() + waitMs;
+  const seen: TgUpdate[] = [];
+  let offset: number | undefined;
+  const secondsLeft = () => Math.max(0, Math.ceil((deadline - ctx.now()) / 1000));
+  const progress = startProgress(ctx, () => `Waiting for a message to ${bot.handle}… ${secondsLeft()} s left`);
+  try {
+    for (;;) {
+      const leftMs = deadline - ctx.now();
+      const timeout = Math.min(LONG_POLL_MAX_SECONDS, Math.floor(Math.max(0, leftMs) / 1000));
+      let updates: TgUpdate[];
+      try {
+        updates = await bot.telegram.getUpdates({ ...(offset !== undefined ? { offset } : {}), timeout, limit: 100 });
+      } catch (err) {
+        if (err instanceof TelegramApiError && err.code === 409) return { kind: 'conflict', err };
+        throw telegramFailure(err, 'read updates (getUpdates)', s.settings.telegramApiRoot);
+      }
+      for (const u of updates) {
+        seen.push(u);
+        offset = u.update_id + 1;
+      }
+      const chats = chatsFromUpdates(seen).filter((c) => !known.some((k) => k.chat.id === c.chat.id && k.topicId === c.topicId));
+      if (chats.length > 0) return { kind: 'found', chats };
+      if (ctx.now() >= deadline) return { kind: 'timeout' };
+      if (timeout === 0) await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - ctx.now()))));
+      progress.update(() => `Waiting for a message to ${bot.handle}… ${secondsLeft()} s left`);
+    }
+  } finally {
+    progress.stop();
+  }
+}
+
+/** 409: a webhook is set (offer to delete it) or another program polls the bot. */
+async function handleConflict(s: Session, bot: BotAnswer, err: TelegramApiError): Promise<{ next: 'retry' | 'type'; deleted?: string }> {
+  const { ctx } = s;
+  const webhookActive = /webhook/i.test(err.description);
+  if (!webhookActive) {
+    const msg = 'Another program is reading this bot\'s updates (getUpdates returned 409), so the chat cannot be found automatically.';
+    if (!s.interactive) throw new UserError(msg, 'Stop the other program, or pass --chat-id.');
+    ctx.out.warn(msg);
+    ctx.out.info('Stop the other program and try again, or type the chat id.');
+    const next = await ctx.prompts.select<'retry' | 'type'>({
+      message: 'What now?',
+      choices: [
+        { name: 'Try again', value: 'retry' },
+        { name: 'Type the chat id', value: 'type' },
+      ],
+    });
+    return { next };
+  }
+  // The URL only makes the explanation clearer; the 409 already says enough without it.
+  const url = await bot.telegram.getWebhookInfo().then(
+    (info) => info.url,
+    () => '',
+  );
+  const where = url ? ` (${url})` : '';
+  const msg = `This bot has a Telegram webhook set${where}, and Telegram hands out no updates through getUpdates while it is set.`;
+  if (!s.interactive) {
+    throw new UserError(msg, 'Delete it (deleteWebhook) if nothing else uses it, or pass --chat-id.');
+  }
+  ctx.out.warn(msg);
+  const choices: { name: string; value: 'delete' | 'type' }[] = [];
+  if (!s.dryRun) choices.push({ name: 'Delete the webhook (only if no other program needs it)', value: 'delete' });
+  choices.push({ name: 'Keep it and type the chat id', value: 'type' });
+  const next = await ctx.prompts.select({ message: 'The webhook blocks chat discovery. What now?', choices });
+  if (next === 'type') return { next };
+  try {
+    await bot.telegram.deleteWebhook();
+  } catch (delErr) {
+    throw telegramFailure(delErr, 'delete the webhook', s.settings.telegramApiRoot);
+  }
+  ctx.out.ok('Deleted the bot\'s Telegram webhook.');
+  s.changes.remote.push(`Telegram: deleted the bot's webhook${where}`);
+  return { next: 'retry', deleted: url || 'yes' };
+}
+
+async function typeChat(s: Session): Promise<{ chatId: string; topicId?: number }> {
+  const { prompts } = s.ctx;
+  const parse = (key: 'chatId' | 'topicId') => (raw: string): true | string => {
+    const r = OPTIONS[key].parse(raw);
+    return 'error' in r ? r.error : true;
+  };
+  const raw = await prompts.input({ message: 'Chat id (-100… for groups, or a t.me/c/… link)', validate: parse('chatId') });
+  const chat = OPTIONS.chatId.parse(raw);
+  const chatId = 'value' in chat ? chat.value : raw.trim();
+  if (!chatId.startsWith('-')) return { chatId };
+  const topicRaw = await prompts.input({ message: 'Forum topic id (empty for none / the General topic)', default: '', validate: parse('topicId') });
+  const topic = OPTIONS.topicId.parse(topicRaw);
+  return 'value' in topic && topic.value !== undefined ? { chatId, topicId: topic.value } : { chatId };
+}
+
+/** getChat plus the bot's own membership: can the bot write there? */
+async function checkChat(s: Session, bot: BotAnswer, chatId: string, topicId: number | undefined): Promise<{ chat: TgChat; chatId: string }> {
+  let chat: TgChat;
+  try {
+    chat = await bot.telegram.getChat(chatId);
+  } catch (err) {
+    if (err instanceof TelegramApiError && err.migrateToChatId !== undefined) {
+      s.ctx.out.warn(`Chat ${chatId} became a supergroup: using its new id ${err.migrateToChatId}.`);
+      return checkChat(s, bot, String(err.migrateToChatId), topicId);
+    }
+    throw telegramFailure(err, `find chat ${chatId}`, s.settings.telegramApiRoot);
+  }
+  // Some chats do not answer getChatMember for the bot; the confirmation message will tell.
+  const member = await bot.telegram.getChatMember(chat.id, bot.bot.id).catch(() => undefined);
+  const label = chatLabel(chat, topicId);
+  if (member) {
+    if (chat.type === 'private' && member.status === 'kicked') {
+      throw new UserError(`The user in ${label} blocked ${bot.handle}.`, 'Unblock the bot in Telegram and send it /start.');
+    }
+    if (member.status === 'left' || member.status === 'kicked') {
+      throw new UserError(`${bot.handle} is not a member of ${label}.`, 'Add the bot to the chat (channels: as an administrator) and run setup again.');
+    }
+    if (chat.type === 'channel' && (member.status !== 'administrator' || member.can_post_messages === false)) {
+      throw new UserError(`${bot.handle} cannot post in ${label}.`, 'Make the bot an administrator of the channel with "Post messages".');
+    }
+    if (member.status === 'restricted' && member.can_send_messages === false) {
+      throw new UserError(`${bot.handle} is not allowed to send messages in ${label}.`, 'Allow the bot to send messages in the chat settings.');
+    }
+  }
+  if (topicId !== undefined && chat.type !== 'supergroup') {
+    s.ctx.out.warn(`${label} is not a forum: the topic id may be refused.`);
+  }
+  return { chat, chatId: String(chat.id) };
+}
+
+export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
+  const { ctx } = s;
+  const given = s.settings.chatId;
+  if (given) {
+    const topicId = s.settings.topicId;
+    try {
+      const { chat, chatId } = await checkChat(s, bot, given, topicId);
+      const label = chatLabel(chat, topicId);
+      ctx.out.ok(`Chat: ${label}`);
+      return finish(s, chatId, topicId, chat, label);
+    } catch (err) {
+      if (!s.interactive) throw err;
+      ctx.out.warn(`${(err as Error).message} ${(err as UserError).hint ?? ''}`.trim());
+      ctx.out.info('Let us find the chat instead.');
+    }
+  }
+  if (!s.interactive) throw missingAnswer(s, flagAndEnv('chatId'), 'the chat that receives alerts');
+
+  const waitMs = s.flags.chatWaitMs ?? DEFAULT_CHAT_WAIT_MS;
+  let webhookDeleted: string | undefined;
+  const found: FoundChat[] = [];
+  type Pick = { kind: 'chat'; f: FoundChat } | { kind: 'wait' } | { kind: 'type' } | { kind: 'give-up' };
+  let pick: Pick = { kind: 'wait' };
+  for (;;) {
+    if (pick.kind === 'wait') {
+      ctx.out.info(`Send /start to ${bot.handle} in Telegram (private chat), or add it to a group and send /start${bot.handle} there.`);
+      const outcome = await poll(s, bot, waitMs, found);
+      if (outcome.kind === 'conflict') {
+        const { next, deleted } = await handleConflict(s, bot, outcome.err);
+        if (deleted) webhookDeleted = deleted;
+        pick = { kind: next === 'retry' ? 'wait' : 'type' };
+        continue;
+      }
+      if (outcome.kind === 'found') {
+        found.push(...outcome.chats);
+        ctx.out.ok(`Found ${outcome.chats.length === 1 ? 'a chat' : `${outcome.chats.length} chats`}.`);
+      } else if (found.length === 0) {
+        ctx.out.warn(`No message reached ${bot.handle} within ${Math.round(waitMs / 1000)} s.`);
+      }
+      const choices: { name: string; value: Pick }[] = found.map((f) => ({
+        name: chatLabel(f.chat, f.topicId, f.topicName),
+        value: { kind: 'chat', f },
+      }));
+      choices.push({ name: 'Wait for another chat', value: { kind: 'wait' } });
+      choices.push({ name: 'Type a chat id', value: { kind: 'type' } });
+      if (found.length === 0) choices.push({ name: 'Give up', value: { kind: 'give-up' } });
+      pick = await ctx.prompts.select<Pick>({
+        message: found.length > 0 ? 'Which chat should receive the alerts?' : 'No chat found yet. What now?',
+        choices,
+      });
+      continue;
+    }
+    if (pick.kind === 'give-up') {
+      throw new UserError(
+        found.length === 0 ? `No chat found: nothing was sent to ${bot.handle} in time.` : 'No chat was chosen.',
+        `Send /start to ${bot.handle} (or /start${bot.handle} in a group) and run setup again, or pass --chat-id.`,
+      );
+    }
+    const current: Pick = pick;
+    const chosen = current.kind === 'chat' ? { chatId: String(current.f.chat.id), topicId: current.f.topicId } : await typeChat(s);
+    try {
+      const { chat, chatId } = await checkChat(s, bot, chosen.chatId, chosen.topicId);
+      const label = chatLabel(chat, chosen.topicId, current.kind === 'chat' ? current.f.topicName : undefined);
+      ctx.out.ok(`Chat: ${label}`);
+      return finish(s, chatId, chosen.topicId, chat, label, webhookDeleted);
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      ctx.out.warn(`${err.message}${err.hint ? ` ${err.hint}` : ''}`);
+      pick = await ctx.prompts.select<Pick>({
+        message: 'Pick another chat?',
+        choices: [
+          ...found.map((f) => ({ name: chatLabel(f.chat, f.topicId, f.topicName), value: { kind: 'chat', f } as Pick })),
+          { name: 'Wait for another chat', value: { kind: 'wait' } },
+          { name: 'Type a chat id', value: { kind: 'type' } },
+          { name: 'Give up', value: { kind: 'give-up' } },
+        ],
+      });
+    }
+  }
+}
+
+function finish(s: Session, chatId: string, topicId: number | undefined, chat: TgChat, label: string, webhookDeleted?: string): ChatAnswer {
+  s.settings.chatId = chatId;
+  s.settings.topicId = topicId;
+  const answer: ChatAnswer = { chatId, label, chat };
+  if (topicId !== undefined) answer.topicId = topicId;
+  if (webhookDeleted) answer.webhookDeleted = webhookDeleted;
+  return answer;
+}
+

@@ -1,0 +1,184 @@
+// `sentry-tg setup`: preflight → every question → the plan (printed; --dry-run stops there) →
+// the work → a summary of everything changed → serve until Ctrl-C (or print `serve`).
+// Each step lives in its own module and gets the session, so the order reads top to bottom.
+import { randomBytes } from 'node:crypto';
+import type { Context } from '../../cli/context.js';
+import type { Loaded } from '../../config/load.js';
+import { CancelledError, UserError } from '../../errors.js';
+import { registerSecret } from '../../log/redact.js';
+import { pluginCallbackUrl, urlToken, WEBHOOK_PATH } from '../../receive/verify.js';
+import type { Tunnel } from '../../tunnel/ngrok.js';
+import { askChat } from './chat.js';
+import { gatherPlan, planLines, printPlan } from './plan.js';
+import { preflight } from './preflight.js';
+import { checkReachable, proveIntegration, provePlugin, startLocalReceiver, type LocalReceiver } from './prove.js';
+import { askPublicUrl, openTunnel, type PublicChoice } from './public-url.js';
+import { registerIntegration, registerPlugin, type FrequencyWish } from './register.js';
+import { askIntegrationSecret, askMode, askSentry, type IntegrationSecret } from './sentry.js';
+import { createSession, type Session } from './session.js';
+import { manualSteps, printChanges, serveCommand } from './summary.js';
+import { askBot, sendConfirmation } from './telegram.js';
+import { envUpdates, writeEnv } from './write-env.js';
+
+export { envFileArg } from './session.js';
+
+/** Stands in for the client secret of an integration that does not exist yet (plan only). */
+const SECRET_FROM_NEW_APP = 'set-from-the-new-integration';
+
+function newSecret(): string {
+  return randomBytes(32).toString('hex');
+}
+
+async function askFrequency(s: Session, pub: PublicChoice): Promise<FrequencyWish> {
+  if (s.flags.frequencyRule !== undefined) return s.flags.frequencyRule;
+  // Without an answer, an existing sentry-tg rule of either kind is kept as it is.
+  if (!s.interactive || pub.kind === 'none') return 'any';
+  return s.ctx.prompts.confirm({ message: 'Also alert when an issue is seen more than 10 times in 1 minute?', default: false });
+}
+
+export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<string, unknown>): Promise<number> {
+  const s = createSession(ctx, loaded, flags);
+  const st = s.settings;
+  for (const secret of [st.telegramToken, st.sentryAuthToken, st.webhookSecret, st.ngrokAuthtoken]) registerSecret(secret);
+
+  await preflight(s);
+  ctx.out.info(
+    s.interactive
+      ? 'sentry-tg setup: Telegram bot → chat → Sentry → public URL. Nothing changes until you confirm the plan.'
+      : 'sentry-tg setup (non-interactive): answers come from flags, the environment and the env file.',
+  );
+
+  // ---- questions (reads only) ----
+  const bot = await askBot(s);
+  const chat = await askChat(s, bot);
+  const mode = await askMode(s);
+  const sentry = await askSentry(s, mode);
+  const pub = await askPublicUrl(s);
+  const frequency = await askFrequency(s, pub);
+
+  let secret: string | undefined = st.webhookSecret;
+  let integration: IntegrationSecret | undefined;
+  if (mode === 'plugin') {
+    secret ??= newSecret();
+  } else if (pub.kind !== 'none') {
+    integration = await askIntegrationSecret(s, sentry);
+    secret = integration.secret;
+  }
+  registerSecret(secret);
+  // The plugin's URL token is as good as a password to the receiver: never print it...
+  // ...except in the manual steps, where the user has to copy it.
+  if (mode === 'plugin' && secret && pub.kind !== 'none') registerSecret(urlToken(secret));
+
+  // ---- plan ----
+  const planSecret = secret ?? (mode === 'integration' && pub.kind !== 'none' ? SECRET_FROM_NEW_APP : undefined);
+  const plan = await gatherPlan(s, {
+    botHandle: bot.handle,
+    chat,
+    pub,
+    sentry,
+    secret,
+    ...(integration ? { integration } : {}),
+    frequency,
+    updates: envUpdates(s, pub, planSecret),
+  });
+  printPlan(s, planLines(plan));
+  if (s.dryRun) {
+    ctx.out.info('Dry run: nothing was changed.');
+    return 0;
+  }
+  if (s.interactive && !(await ctx.prompts.confirm({ message: 'Go ahead?', default: true }))) throw new CancelledError();
+
+  // ---- work ----
+  const about = `${sentry.org}/${sentry.project}`;
+  let local: LocalReceiver | undefined;
+  let tunnel: Tunnel | undefined;
+  const cleanup = async () => {
+    await local?.receiver.close();
+    await tunnel?.close().catch(() => undefined);
+  };
+  try {
+    await sendConfirmation(s, bot, { chatId: chat.chatId, topicId: chat.topicId, label: chat.label }, about);
+
+    if (pub.kind === 'none') {
+      await writeEnv(s, envUpdates(s, pub, secret));
+      printChanges(s);
+      ctx.out.plain('');
+      ctx.out.plain('No public URL yet. To finish by hand:');
+      for (const line of manualSteps(s, mode, secret, sentry.org, sentry.project)) ctx.out.plain(`  ${line}`);
+      return 0;
+    }
+
+    let publicUrl: string;
+    if (pub.kind === 'tunnel') {
+      tunnel = await openTunnel(s, pub.authtoken);
+      publicUrl = tunnel.url.replace(/\/+$/, '');
+    } else {
+      publicUrl = pub.url;
+    }
+
+    // Before anything changes in Sentry: does the public URL reach a receiver on this machine?
+    // A new integration's secret is not known yet, so a throwaway one guards this first start.
+    let running = secret ?? newSecret();
+    local = await startLocalReceiver(s, publicUrl, running);
+    await checkReachable(s, publicUrl, pub.kind);
+
+    const where = { org: sentry.org, project: sentry.project };
+    const say = (line: string) => ctx.out.warn(line);
+    let finalSecret: string;
+    if (mode === 'plugin') {
+      finalSecret = secret!;
+      const callbackUrl = pluginCallbackUrl(publicUrl, finalSecret);
+      const outcome = await registerPlugin(sentry.api, where, callbackUrl, frequency, s.changes, say);
+      ctx.out.ok(
+        `Sentry: WebHooks plugin ${outcome.enabled === 'now' ? 'enabled' : 'already enabled'}, callback URL ${outcome.urls.changed ? 'set' : 'already set'}, ` +
+          `alert rule "${outcome.rule.name}" ${outcome.rule.created ? 'created' : 'reused'}.`,
+      );
+    } else {
+      const outcome = await registerIntegration(sentry.api, where, `${publicUrl}${WEBHOOK_PATH}`, frequency, s.changes, say);
+      const resolved = outcome.secret ?? secret;
+      if (!resolved) {
+        throw new UserError(`Sentry did not show the client secret of integration "${outcome.app.slug}".`, 'Copy it from Sentry → Settings → Developer Settings and pass --webhook-secret.');
+      }
+      finalSecret = resolved;
+      registerSecret(finalSecret);
+      ctx.out.ok(`Sentry: internal integration "${outcome.app.slug}" ${outcome.action}, alert rule "${outcome.rule.name}" ${outcome.rule.created ? 'created' : 'reused'}.`);
+    }
+
+    await writeEnv(s, envUpdates(s, pub, finalSecret));
+
+    if (finalSecret !== running) {
+      // The receiver must check signatures with the integration's real secret.
+      await local.receiver.close();
+      local = undefined;
+      running = finalSecret;
+      local = await startLocalReceiver(s, publicUrl, running);
+    }
+
+    if (mode === 'plugin') await provePlugin(s, local, sentry);
+    else await proveIntegration(s, local, sentry, finalSecret);
+
+    printChanges(s);
+  } catch (err) {
+    if (s.changes.local.length > 0 || s.changes.remote.length > 0) printChanges(s, 'Changed before the error');
+    await cleanup();
+    throw err;
+  }
+
+  ctx.out.plain('');
+  const withTunnel = pub.kind === 'tunnel';
+  if (s.flags.serve === false) {
+    await cleanup();
+    ctx.out.ok('Setup is complete.');
+    ctx.out.info(`Start the receiver with: ${serveCommand(s, withTunnel)}`);
+    if (withTunnel) ctx.out.info('The ngrok URL changes on each start: run `sentry-tg setup` again afterwards (it updates Sentry), or use --public-url with a fixed address.');
+    return 0;
+  }
+  ctx.out.ok(`Setup is complete. Serving: Sentry → ${local!.receiver.publicUrl}${WEBHOOK_PATH} → ${chat.label}.`);
+  ctx.out.info('Press Ctrl-C to stop.');
+  local!.gate.open = true;
+  const signal = await ctx.untilSignal();
+  ctx.out.info(`Stopping (${signal})…`);
+  await cleanup();
+  ctx.out.info(`Next time start the receiver with: ${serveCommand(s, withTunnel)}`);
+  return 0;
+}

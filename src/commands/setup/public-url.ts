@@ -1,0 +1,67 @@
+// Where Sentry reaches the receiver: an ngrok tunnel (needs NGROK_AUTHTOKEN), the user's own
+// https URL (a reverse proxy in front of HOST:PORT), or none (manual steps are printed).
+import { OPTIONS } from '../../config/options.js';
+import { registerSecret } from '../../log/redact.js';
+import { tunnelError, type Tunnel } from '../../tunnel/ngrok.js';
+import { publicKindFromSettings, reservePort, type PublicKind } from './preflight.js';
+import { flagAndEnv, missingAnswer, type Session } from './session.js';
+
+export type PublicChoice = { kind: 'tunnel'; authtoken: string } | { kind: 'url'; url: string } | { kind: 'none' };
+
+export async function askPublicUrl(s: Session): Promise<PublicChoice> {
+  const { ctx } = s;
+  let kind: PublicKind | undefined = publicKindFromSettings(s);
+  if (kind === undefined) {
+    if (!s.interactive) throw missingAnswer(s, `${flagAndEnv('publicUrl')} or --tunnel`, 'where Sentry reaches the receiver');
+    kind = await ctx.prompts.select<PublicKind>({
+      message: 'How does Sentry reach this receiver?',
+      choices: [
+        { name: 'An ngrok tunnel (free account, NGROK_AUTHTOKEN)', value: 'tunnel', description: 'Good for trying it out; the URL changes on each start.' },
+        { name: 'My own https URL', value: 'url', description: `A reverse proxy or host that forwards to ${s.settings.host}:${s.settings.port}.` },
+        { name: 'None for now', value: 'none', description: 'Print the callback URL and the manual steps instead.' },
+      ],
+    });
+  }
+  if (kind === 'none') return { kind };
+  if (kind === 'url') {
+    let url = s.settings.publicUrl;
+    if (!url) {
+      const raw = await ctx.prompts.input({
+        message: 'Public base URL of the receiver (e.g. https://alerts.example.com)',
+        validate: (v) => {
+          const r = OPTIONS.publicUrl.parse(v.trim());
+          return 'error' in r ? r.error : true;
+        },
+      });
+      const parsed = OPTIONS.publicUrl.parse(raw.trim());
+      url = 'value' in parsed ? parsed.value : raw.trim();
+    }
+    s.settings.publicUrl = url;
+    if (url.startsWith('http://') && !/^http:\/\/(127\.|localhost|\[::1\])/.test(url)) {
+      ctx.out.warn('The public URL is plain http: alerts cross the internet unencrypted. Prefer https.');
+    }
+    if (!s.dryRun) await reservePort(s);
+    return { kind, url };
+  }
+  let authtoken = s.settings.ngrokAuthtoken;
+  if (!authtoken) {
+    if (!s.interactive) throw missingAnswer(s, flagAndEnv('ngrokAuthtoken'), 'needed for --tunnel');
+    ctx.out.info('Copy your authtoken from https://dashboard.ngrok.com/get-started/your-authtoken (free account).');
+    authtoken = (await ctx.prompts.password({ message: 'ngrok authtoken', validate: (v) => (v.trim().length >= 8 ? true : 'looks too short') })).trim();
+  }
+  registerSecret(authtoken);
+  s.settings.ngrokAuthtoken = authtoken;
+  if (!s.dryRun) await reservePort(s);
+  return { kind, authtoken };
+}
+
+/** Opens the tunnel to the receiver's port (before the receiver listens: ngrok connects per request). */
+export async function openTunnel(s: Session, authtoken: string): Promise<Tunnel> {
+  try {
+    const tunnel = await s.ctx.openTunnel({ port: s.settings.port, host: s.settings.host, authtoken });
+    s.ctx.out.ok(`ngrok tunnel: ${tunnel.url} → ${s.settings.host}:${s.settings.port}`);
+    return tunnel;
+  } catch (err) {
+    throw tunnelError(err);
+  }
+}

@@ -1,0 +1,280 @@
+// Sentry questions: how Sentry calls us (mode), the base URL, the auth token (checked with
+// whoami and against the scopes the chosen mode needs), the organisation and the project.
+import { OPTIONS } from '../../config/options.js';
+import { UserError } from '../../errors.js';
+import { registerSecret } from '../../log/redact.js';
+import {
+  createSentryApi,
+  missingScopes,
+  REQUIRED_SCOPES,
+  scopeSatisfies,
+  SentryApiError,
+  type SentryApi,
+  type SentryApiMethod,
+  type SentryApp,
+  type SentryUser,
+} from '../../sentry/api.js';
+import { modeFromFlags } from './preflight.js';
+import { APP_NAME, flagAndEnv, missingAnswer, type Mode, type Session } from './session.js';
+
+export interface SentryAnswer {
+  api: SentryApi;
+  baseUrl: string;
+  user?: SentryUser;
+  /** null when Sentry did not list the token's scopes. */
+  scopes: string[] | null;
+  mode: Mode;
+  org: string;
+  project: string;
+  projectName: string;
+}
+
+const MAX_ATTEMPTS = 3;
+
+/** What each call does, for "the token lacks X, needed for <call>". */
+const CALLS: Partial<Record<SentryApiMethod, string>> = {
+  listOrganizations: 'GET /api/0/organizations/ (list your organisations)',
+  listProjects: 'GET /api/0/organizations/{org}/projects/ (list the projects)',
+  getProject: 'GET /api/0/projects/{org}/{project}/ (check the project)',
+  getWebhooksPlugin: 'GET /api/0/projects/{org}/{project}/plugins/webhooks/ (read the WebHooks plugin)',
+  enableWebhooksPlugin: 'POST /api/0/projects/{org}/{project}/plugins/webhooks/ (enable the WebHooks plugin)',
+  setWebhookUrls: 'PUT /api/0/projects/{org}/{project}/plugins/webhooks/ (set its callback URLs)',
+  testWebhooksPlugin: 'POST /api/0/projects/{org}/{project}/plugins/webhooks/ {"test":true} (send the test alert)',
+  listRules: 'GET /api/0/projects/{org}/{project}/rules/ (find an existing alert rule)',
+  createRule: 'POST /api/0/projects/{org}/{project}/rules/ (create the alert rule)',
+  listSentryApps: 'GET /api/0/organizations/{org}/sentry-apps/ (find the sentry-tg integration)',
+  createInternalIntegration: 'POST /api/0/sentry-apps/ (create the internal integration)',
+  updateSentryApp: 'PUT /api/0/sentry-apps/{slug}/ (update its webhook URL)',
+};
+
+/** The calls a run in this mode makes (which need scopes). */
+export function callsFor(mode: Mode, opts: { listOrgs: boolean; listProjects: boolean }): SentryApiMethod[] {
+  const calls: SentryApiMethod[] = [];
+  if (opts.listOrgs) calls.push('listOrganizations');
+  if (opts.listProjects) calls.push('listProjects');
+  calls.push('getProject');
+  if (mode === 'plugin') {
+    calls.push('getWebhooksPlugin', 'enableWebhooksPlugin', 'setWebhookUrls', 'testWebhooksPlugin');
+  } else {
+    calls.push('listSentryApps', 'createInternalIntegration', 'updateSentryApp');
+  }
+  calls.push('listRules', 'createRule');
+  return calls;
+}
+
+/** Scopes to ask for when creating a token for this mode. */
+export function suggestedScopes(mode: Mode): string[] {
+  return mode === 'plugin'
+    ? ['org:read', 'project:read', 'project:write', 'alerts:write']
+    : ['org:read', 'org:write', 'project:read', 'alerts:write', 'event:read'];
+}
+
+/** One line per missing scope, naming the call that needs it; empty when all is well. Pure. */
+export function explainMissingScopes(granted: readonly string[], mode: Mode, calls: readonly SentryApiMethod[]): string[] {
+  const lines = missingScopes(granted, calls).map(
+    (m) => `${REQUIRED_SCOPES[m].join(' or ')}: needed for ${CALLS[m] ?? m}`,
+  );
+  if (mode === 'integration' && !scopeSatisfies(granted, 'event:read')) {
+    lines.push(
+      'event:read: the integration subscribes to issue events, which need event:read, and Sentry lets a token give an integration only scopes it holds itself',
+    );
+  }
+  return lines;
+}
+
+export async function askMode(s: Session): Promise<Mode> {
+  const given = modeFromFlags(s);
+  if (given) return given;
+  if (!s.interactive) throw missingAnswer(s, '--mode plugin|integration', 'how Sentry calls the receiver');
+  return s.ctx.prompts.select<Mode>({
+    message: 'How should Sentry call sentry-tg?',
+    choices: [
+      {
+        name: 'Internal integration (recommended)',
+        value: 'integration',
+        description: 'An org-level "custom integration" created through the API; every request is signed.',
+      },
+      {
+        name: 'Legacy WebHooks plugin',
+        value: 'plugin',
+        description: 'A per-project plugin; it cannot sign, so the callback URL carries a secret token.',
+      },
+    ],
+  });
+}
+
+function validator(key: 'sentryUrl' | 'sentryAuthToken') {
+  return (raw: string): true | string => {
+    const r = OPTIONS[key].parse(raw);
+    return 'error' in r ? r.error : true;
+  };
+}
+
+async function askBaseUrl(s: Session): Promise<string> {
+  if (s.sources.sentryUrl !== 'default' || !s.interactive) return s.settings.sentryUrl;
+  const raw = await s.ctx.prompts.input({
+    message: 'Sentry URL (https://sentry.io, a region such as https://de.sentry.io, or your self-hosted URL)',
+    default: s.settings.sentryUrl,
+    validate: validator('sentryUrl'),
+  });
+  const parsed = OPTIONS.sentryUrl.parse(raw.trim());
+  return 'value' in parsed ? parsed.value : s.settings.sentryUrl;
+}
+
+export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
+  const { ctx } = s;
+  const baseUrl = await askBaseUrl(s);
+  s.settings.sentryUrl = baseUrl;
+  const tokenPage = `${baseUrl.replace(/\/+$/, '')}/settings/account/api/auth-tokens/`;
+  const calls = callsFor(mode, { listOrgs: !s.settings.sentryOrg, listProjects: !s.settings.sentryProject });
+  let token = s.settings.sentryAuthToken;
+  let api: SentryApi;
+  let user: SentryUser | undefined;
+  let scopes: string[] | null;
+  for (let attempt = 1; ; attempt++) {
+    if (!token) {
+      if (!s.interactive) throw missingAnswer(s, flagAndEnv('sentryAuthToken'), 'a Sentry auth token');
+      ctx.out.info(`Create a Sentry auth token at ${tokenPage} with the scopes ${suggestedScopes(mode).join(', ')}.`);
+      token = (await ctx.prompts.password({ message: 'Sentry auth token', validate: validator('sentryAuthToken') })).trim();
+    }
+    registerSecret(token);
+    api = createSentryApi({ baseUrl, token, fetch: ctx.fetch });
+    let problem: UserError | null = null;
+    try {
+      const who = await api.whoami();
+      user = who.user;
+      scopes = who.scopes;
+      if (!user) problem = new UserError('Sentry did not accept the auth token (no user for it).', `Create a new token at ${tokenPage}.`);
+    } catch (err) {
+      if (!(err instanceof SentryApiError) || err.status !== 401) throw err;
+      problem = new UserError(`Sentry rejected the auth token (401${err.detail ? `: ${err.detail}` : ''}).`, err.hint);
+      scopes = null;
+    }
+    if (!problem && scopes) {
+      const lines = explainMissingScopes(scopes, mode, calls);
+      if (lines.length > 0) {
+        problem = new UserError(
+          `The Sentry auth token lacks scopes that ${mode === 'plugin' ? 'the WebHooks plugin' : 'the internal integration'} setup needs:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
+          `Create a token with ${suggestedScopes(mode).join(', ')} at ${tokenPage} and pass it as --sentry-token or SENTRY_AUTH_TOKEN.`,
+        );
+      }
+    }
+    if (!problem) break;
+    if (!s.interactive || attempt >= MAX_ATTEMPTS) throw problem;
+    ctx.out.warn(problem.message);
+    if (problem.hint) ctx.out.warn(problem.hint);
+    token = undefined;
+  }
+  s.settings.sentryAuthToken = token;
+  if (scopes === null) ctx.out.warn('Sentry did not list the token\'s scopes: continuing, calls that need more will say so.');
+  ctx.out.ok(`Sentry: signed in${user ? ` as ${user.email || user.username}` : ''} at ${api.baseUrl}.`);
+
+  const org = await askOrg(s, api);
+  const project = await askProject(s, api, org);
+  return { api, baseUrl, ...(user ? { user } : {}), scopes, mode, org, project: project.slug, projectName: project.name };
+}
+
+async function askOrg(s: Session, api: SentryApi): Promise<string> {
+  const given = s.settings.sentryOrg;
+  if (given) return given;
+  if (!s.interactive) throw missingAnswer(s, flagAndEnv('sentryOrg'), 'the organisation slug');
+  const orgs = await api.listOrganizations();
+  if (orgs.length === 0) throw new UserError('This Sentry token sees no organisation.', 'Use a token of a member of the organisation.');
+  let slug: string;
+  if (orgs.length === 1) {
+    slug = orgs[0]!.slug;
+    s.ctx.out.ok(`Organisation: ${orgs[0]!.name} (${slug})`);
+  } else {
+    slug = await s.ctx.prompts.select({
+      message: 'Sentry organisation',
+      choices: orgs.map((o) => ({ name: `${o.name} (${o.slug})`, value: o.slug })),
+    });
+  }
+  s.settings.sentryOrg = slug;
+  return slug;
+}
+
+async function askProject(s: Session, api: SentryApi, org: string): Promise<{ slug: string; name: string }> {
+  const given = s.settings.sentryProject;
+  if (given) {
+    try {
+      const p = await api.getProject(org, given);
+      s.ctx.out.ok(`Project: ${p.name} (${org}/${p.slug})`);
+      return p;
+    } catch (err) {
+      if (err instanceof SentryApiError && err.status === 404) {
+        throw new UserError(`Sentry has no project "${given}" in organisation "${org}".`, 'Check SENTRY_ORG and SENTRY_PROJECT (slugs, as in the project URL).');
+      }
+      throw err;
+    }
+  }
+  if (!s.interactive) throw missingAnswer(s, flagAndEnv('sentryProject'), 'the project slug');
+  const projects = await api.listProjects(org).catch((err: unknown) => {
+    if (err instanceof SentryApiError && err.status === 404) {
+      throw new UserError(`Sentry has no organisation "${org}" for this token.`, 'Check SENTRY_ORG (the slug in your Sentry URL).');
+    }
+    throw err;
+  });
+  if (projects.length === 0) throw new UserError(`Organisation "${org}" has no projects this token can see.`, 'Create a project in Sentry first.');
+  let chosen = projects[0]!;
+  if (projects.length > 1) {
+    const slug = await s.ctx.prompts.select({
+      message: 'Sentry project',
+      choices: projects.map((p) => ({ name: `${p.name} (${p.slug})${p.platform ? ` · ${p.platform}` : ''}`, value: p.slug })),
+    });
+    chosen = projects.find((p) => p.slug === slug) ?? chosen;
+  } else {
+    s.ctx.out.ok(`Project: ${chosen.name} (${org}/${chosen.slug})`);
+  }
+  s.settings.sentryProject = chosen.slug;
+  return chosen;
+}
+
+/** The existing internal integration for sentry-tg in this organisation, if any. Pure pick. */
+export function pickApp(apps: readonly SentryApp[], name = APP_NAME): SentryApp | undefined {
+  const mine = apps.filter((a) => a.name === name);
+  return mine.find((a) => a.status === 'internal') ?? mine[0];
+}
+
+export interface IntegrationSecret {
+  app?: SentryApp;
+  /** The client secret to verify signatures with; undefined until a new app is created. */
+  secret?: string;
+  source: 'app' | 'local' | 'prompt' | 'new-app';
+}
+
+/**
+ * The integration's client secret. Sentry shows it only during the app's first day, so an
+ * older app's secret must come from the env file, a flag, or the user (copied or rotated).
+ */
+export async function askIntegrationSecret(s: Session, sentry: SentryAnswer): Promise<IntegrationSecret> {
+  const apps = await sentry.api.listSentryApps(sentry.org);
+  const app = pickApp(apps);
+  if (!app) return { source: 'new-app' };
+  if (app.clientSecret) {
+    if (s.settings.webhookSecret && s.settings.webhookSecret !== app.clientSecret) {
+      s.ctx.out.warn(`SENTRY_WEBHOOK_SECRET differs from the client secret of integration "${app.slug}": it will be replaced.`);
+    }
+    registerSecret(app.clientSecret);
+    return { app, secret: app.clientSecret, source: 'app' };
+  }
+  if (s.settings.webhookSecret) {
+    s.ctx.out.info(`Integration "${app.slug}" exists; Sentry no longer shows its client secret, so SENTRY_WEBHOOK_SECRET is used as that secret.`);
+    return { app, secret: s.settings.webhookSecret, source: 'local' };
+  }
+  const where = `${sentry.api.baseUrl}/settings/${sentry.org}/developer-settings/${app.slug}/`;
+  const how = `Open ${where}, copy the Client Secret (or rotate it if it is hidden) and pass it as --webhook-secret or SENTRY_WEBHOOK_SECRET.`;
+  if (!s.interactive) {
+    throw new UserError(`Integration "${app.slug}" already exists and Sentry shows its client secret only during its first day.`, how);
+  }
+  s.ctx.out.warn(`Integration "${app.slug}" already exists, and Sentry shows its client secret only during its first day.`);
+  s.ctx.out.info(how.replace(' and pass it as --webhook-secret or SENTRY_WEBHOOK_SECRET', ' and paste it here'));
+  const secret = (
+    await s.ctx.prompts.password({
+      message: `Client Secret of ${app.slug}`,
+      validate: (v) => (v.trim().length >= 16 ? true : 'must be at least 16 characters'),
+    })
+  ).trim();
+  registerSecret(secret);
+  return { app, secret, source: 'prompt' };
+}

@@ -1,0 +1,266 @@
+// `sentry-tg test-send`: a sample alert through the same path as `serve` — intake (normalise,
+// route, group), the outbox, the dispatcher (render, pacing, plain-text fallback, Telegram
+// error handling) — over an in-memory store, so a running receiver is never disturbed.
+import type { Context } from '../cli/context.js';
+import type { Loaded } from '../config/load.js';
+import { createDispatcher, type DispatcherOptions } from '../deliver/dispatcher.js';
+import { createTelegramStatus } from '../deliver/status.js';
+import {
+  classifyTelegramError,
+  createTelegram,
+  TelegramApiError,
+  telegramHint,
+  type Telegram,
+} from '../deliver/telegram.js';
+import { UserError } from '../errors.js';
+import { createLogger, silentLogger } from '../log/logger.js';
+import { registerSecret } from '../log/redact.js';
+import { normalise } from '../normalise/normalise.js';
+import { createIntake } from '../receive/intake.js';
+import { render } from '../render/render.js';
+import { openStore, type Store } from '../store/store.js';
+import { isSampleKind, samplePayload, SAMPLE_KINDS, type SampleKind } from './samples.js';
+
+export const DEFAULT_SEND_TIMEOUT_MS = 30_000;
+const POLL_MS = 50;
+
+export interface TestSendFlags {
+  kind?: string;
+  all?: boolean;
+  dryRun?: boolean;
+  debug?: boolean;
+  /** Seconds, as typed. */
+  timeout?: string;
+}
+
+/** Test seams: the dispatcher's pacing and backoff (real defaults otherwise). */
+export interface TestSendOptions {
+  pacing?: DispatcherOptions['pacing'];
+  backoff?: DispatcherOptions['backoff'];
+}
+
+export type SendOutcome =
+  | { kind: SampleKind; status: 'sent'; messageId: number; chatId: string; notes: string[] }
+  | { kind: SampleKind; status: 'failed'; reason: string; hint: string; /** Every other kind would fail the same way. */ general: boolean };
+
+function kindsOf(flags: TestSendFlags): SampleKind[] {
+  if (flags.all) return [...SAMPLE_KINDS];
+  const kind = (flags.kind ?? 'error').trim().toLowerCase();
+  if (!isSampleKind(kind)) {
+    throw new UserError(`Unknown kind "${flags.kind}".`, `Choose one of: ${SAMPLE_KINDS.join(', ')} (or --all).`);
+  }
+  return [kind];
+}
+
+function parseTimeout(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_SEND_TIMEOUT_MS;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UserError(`--timeout must be a number of seconds, got "${raw}".`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** What each kind looks like in Telegram, without Telegram. */
+export function dryRun(ctx: Pick<Context, 'out'>, kinds: readonly SampleKind[], debug: boolean): void {
+  for (const [i, kind] of kinds.entries()) {
+    const sample = samplePayload(kind);
+    const rendered = render(normalise(sample));
+    if (i > 0) ctx.out.plain('');
+    ctx.out.info(`${kind} (${sample.resource ?? 'legacy plugin'}): the message would read:`);
+    ctx.out.plain('');
+    ctx.out.plain(rendered.plain);
+    for (const row of rendered.buttons) ctx.out.plain(row.map((b) => `[ ${b.text} ]`).join(' '));
+    if (debug) {
+      ctx.out.plain('');
+      ctx.out.plain('HTML sent to Telegram:');
+      ctx.out.plain(rendered.html);
+    }
+  }
+}
+
+/** A Telegram failure as one line and its fix, the way doctor says it. */
+function explain(err: unknown, apiRoot: string): { reason: string; hint: string } {
+  if (err instanceof TelegramApiError) return { reason: `Telegram answered ${err.code} ${err.description}`, hint: telegramHint(err) };
+  const message = err instanceof Error ? err.message : String(err);
+  return { reason: message, hint: `Check the network, and TELEGRAM_API_ROOT (${apiRoot}) if you use a proxy or a local Bot API server.` };
+}
+
+/** Token, chat and network problems refuse every message, whatever its content. */
+function isGeneral(err: unknown): boolean {
+  if (!(err instanceof TelegramApiError)) return true;
+  return err.code === 401 || err.code === 403 || err.code === 429 || /chat not found|rights|thread not found/i.test(err.description);
+}
+
+interface Pipeline {
+  sendOne(kind: SampleKind): Promise<SendOutcome>;
+  close(): Promise<void>;
+}
+
+function pipeline(
+  ctx: Pick<Context, 'fetch' | 'now' | 'stderr'>,
+  settings: { telegramToken: string; chatId: string; topicId?: number | undefined; telegramApiRoot: string },
+  timeoutMs: number,
+  debug: boolean,
+  opts: TestSendOptions,
+): Pipeline {
+  const store: Store = openStore({ dataDir: '', filename: ':memory:' });
+  const client = createTelegram({ apiRoot: settings.telegramApiRoot, token: settings.telegramToken, fetch: ctx.fetch });
+  // Every error Telegram gives while a sample is delivered, to explain the outcome.
+  let errors: unknown[] = [];
+  const recording = <A extends unknown[], R>(call: (...a: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await call(...args);
+      } catch (err) {
+        errors.push(err);
+        throw err;
+      }
+    };
+  const telegram: Pick<Telegram, 'sendMessage' | 'editMessageText'> = {
+    sendMessage: recording(client.sendMessage),
+    editMessageText: recording(client.editMessageText),
+  };
+  const dispatcher = createDispatcher({
+    store,
+    telegram,
+    logger: debug ? createLogger({ stream: ctx.stderr, level: 'debug' }) : silentLogger(),
+    status: createTelegramStatus(),
+    now: ctx.now,
+    // A transient failure is retried, but not for the 24 h serve allows: the user is waiting.
+    giveUpAfterMs: timeoutMs,
+    ...(opts.pacing ? { pacing: opts.pacing } : {}),
+    backoff: { baseMs: 500, maxMs: 5000, ...opts.backoff },
+  });
+  const intake = createIntake({
+    store,
+    routeConfig: { chatId: settings.chatId, topicId: settings.topicId },
+    now: ctx.now,
+    onAccepted: () => dispatcher.wake(),
+  });
+  dispatcher.start();
+
+  async function settle(id: number): Promise<ReturnType<Store['row']>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const row = store.row(id);
+      if (row && row.state !== 'pending') return row;
+      if (Date.now() >= deadline) return row;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  return {
+    async sendOne(kind) {
+      errors = [];
+      const sample = samplePayload(kind, { now: ctx.now() });
+      const body = Buffer.from(JSON.stringify(sample.body));
+      const accepted = await intake.accept({ body, parsed: sample.body, resource: sample.resource, requestId: undefined });
+      if (accepted.id === null) {
+        return { kind, status: 'failed', reason: 'the sample was taken for a duplicate', hint: 'Run test-send again.', general: false };
+      }
+      const row = await settle(accepted.id);
+      const last = errors[errors.length - 1];
+      if (row?.state === 'sent' && row.messageId !== null) {
+        const notes: string[] = [];
+        for (const err of errors) {
+          const verdict = classifyTelegramError(err);
+          if (verdict.kind === 'bad-html') notes.push('Telegram refused the HTML, so it went out as plain text: please report this as a bug');
+          if (verdict.kind === 'thread-gone') {
+            notes.push(`topic ${settings.topicId} was not found, so it went to the General topic: fix SENTRY_ALERT_TOPIC_ID`);
+          }
+          if (verdict.kind === 'migrated') {
+            notes.push(`the group became a supergroup: set SENTRY_ALERT_CHAT_ID=${verdict.newChatId}`);
+          }
+        }
+        return { kind, status: 'sent', messageId: row.messageId, chatId: row.chatId, notes };
+      }
+      if (last !== undefined) {
+        const verdict = classifyTelegramError(last);
+        const { reason, hint } = explain(last, settings.telegramApiRoot);
+        if (row?.state === 'pending' && verdict.kind === 'retry-after') {
+          return {
+            kind,
+            status: 'failed',
+            reason: `${reason} (still rate-limited after ${timeoutMs / 1000} s)`,
+            hint: 'Wait a little and try again; other programs may be sending through this bot.',
+            general: true,
+          };
+        }
+        return { kind, status: 'failed', reason, hint, general: isGeneral(last) };
+      }
+      return {
+        kind,
+        status: 'failed',
+        reason: row?.state === 'parked' ? (row.lastError ?? 'undeliverable') : `not delivered within ${timeoutMs / 1000} s`,
+        hint: 'Run again with --debug to see the delivery log.',
+        general: true,
+      };
+    },
+    async close() {
+      await dispatcher.stop();
+      store.close();
+    },
+  };
+}
+
+export async function sendSamples(
+  ctx: Pick<Context, 'out' | 'fetch' | 'now' | 'stderr'>,
+  settings: { telegramToken: string; chatId: string; topicId?: number | undefined; telegramApiRoot: string },
+  kinds: readonly SampleKind[],
+  timeoutMs: number,
+  debug = false,
+  opts: TestSendOptions = {},
+): Promise<SendOutcome[]> {
+  registerSecret(settings.telegramToken);
+  const where = `chat ${settings.chatId}${settings.topicId !== undefined ? ` topic ${settings.topicId}` : ''}`;
+  const p = pipeline(ctx, settings, timeoutMs, debug, opts);
+  const outcomes: SendOutcome[] = [];
+  try {
+    // One at a time: several pending alerts for one chat would be collapsed into a digest.
+    for (const kind of kinds) {
+      const outcome = await p.sendOne(kind);
+      outcomes.push(outcome);
+      if (outcome.status === 'sent') {
+        const moved = outcome.chatId !== settings.chatId ? ` (now chat ${outcome.chatId})` : '';
+        ctx.out.ok(`${kind}: sent to ${where}${moved} as message ${outcome.messageId}`);
+        for (const note of outcome.notes) ctx.out.warn(`    ${note}`);
+      } else {
+        ctx.out.fail(`${kind}: not sent to ${where}: ${outcome.reason}`);
+        ctx.out.plain(`    → ${outcome.hint}`);
+        // The same cause would refuse every other kind too; stop instead of waiting on each.
+        if (outcome.general) {
+          const skipped = kinds.slice(kinds.indexOf(kind) + 1);
+          if (skipped.length > 0) ctx.out.info(`skipped ${skipped.join(', ')}`);
+          break;
+        }
+      }
+    }
+  } finally {
+    await p.close();
+  }
+  return outcomes;
+}
+
+export async function testSendCommand(
+  ctx: Pick<Context, 'out' | 'fetch' | 'now' | 'stderr'>,
+  loaded: Loaded,
+  flags: TestSendFlags,
+  opts: TestSendOptions = {},
+): Promise<number> {
+  const kinds = kindsOf(flags);
+  if (flags.dryRun) {
+    dryRun(ctx, kinds, flags.debug === true);
+    return 0;
+  }
+  const { telegramToken, chatId, topicId, telegramApiRoot } = loaded.settings;
+  if (telegramToken === undefined || chatId === undefined) {
+    throw new UserError(
+      'test-send needs the bot token and the chat id.',
+      'Set SENTRY_ALERT_TELEGRAM_TOKEN and SENTRY_ALERT_CHAT_ID (or pass --telegram-token and --chat-id), or use --dry-run.',
+    );
+  }
+  const outcomes = await sendSamples(ctx, { telegramToken, chatId, topicId, telegramApiRoot }, kinds, parseTimeout(flags.timeout), flags.debug === true, opts);
+  const failed = outcomes.some((o) => o.status === 'failed') || outcomes.length < kinds.length;
+  return failed ? 1 : 0;
+}
