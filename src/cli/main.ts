@@ -12,12 +12,6 @@ import { createOutput } from './output.js';
 import { createProgram, type Commands } from './program.js';
 import { inquirerPrompts } from './prompts.js';
 
-function notBuilt(name: string) {
-  return async (): Promise<number> => {
-    throw new UserError(`\`sentry-tg ${name}\` is not built yet.`, 'Follow the README for the manual steps meanwhile.');
-  };
-}
-
 export const COMMANDS: Commands = {
   serve: (ctx, loaded, flags) => serveCommand(ctx, loaded.settings as ServeSettings, flags),
   setup: setupCommand,

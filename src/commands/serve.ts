@@ -1,5 +1,6 @@
 // `sentry-tg serve`: wires receive → store → dispatch → Telegram and listens.
 // `startReceiver` is also what `setup` runs in-process for its end-to-end proof.
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { isAbsolute, resolve } from 'node:path';
@@ -53,6 +54,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     registerSecret(s);
   }
   const startedAt = Date.now();
+  // Lets doctor tell whether the public URL reaches this very process.
+  const instanceId = randomUUID();
   const dataDir = isAbsolute(settings.dataDir) ? settings.dataDir : resolve(settings.dataDir);
   let store: Store;
   try {
@@ -92,6 +95,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     return {
       status: q.parked > 0 || tg.reachable === false ? 'degraded' : 'ok',
       version: VERSION,
+      instanceId,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       telegram: { configured: true, ...tg },
       webhookAuth: settings.webhookSecret ? 'signature or URL token' : 'none',
