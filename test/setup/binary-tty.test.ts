@@ -2,7 +2,8 @@
 // through tmux, answering the real @inquirer prompts with keystrokes, against the fakes that
 // run in this test process. Skipped only when tmux is not installed.
 import { spawnSync } from 'node:child_process';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { execa } from 'execa';
@@ -15,11 +16,12 @@ const BIN = join(ROOT, 'bin/sentry-tg.js');
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 if (!HAS_TMUX) console.warn('tmux is not installed: the pseudo-terminal test of the real binary is skipped.');
 
-const SOCKET = `sentry-tg-setup-test-${process.pid}`;
+// A private tmux server on its own socket, never the user's.
+const SOCKET = join(tmpdir(), `sentry-tg-setup-test-${process.pid}.sock`);
 const SESSION = 'setup';
 
 async function tmux(...args: string[]): Promise<string> {
-  const r = await execa('tmux', ['-L', SOCKET, ...args], { reject: false });
+  const r = await execa('tmux', ['-S', SOCKET, ...args], { reject: false });
   if (r.exitCode !== 0) throw new Error(`tmux ${args[0]} failed: ${r.stderr}`);
   return r.stdout;
 }
@@ -77,13 +79,14 @@ const WRAPPER = [
   "process.on('SIGINT', () => {});",
   "const r = require('node:child_process').spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit' });",
   "console.log('EXIT-STATUS=' + r.status);",
-  'setTimeout(() => {}, 120000);',
+  // No trailing semicolon: tmux reads an argument ending in ";" as a command separator.
+  'setTimeout(() => {}, 120000)',
 ].join(' ');
 
 async function startBinary(w: World, args: string[]): Promise<void> {
-  await execa('tmux', ['-L', SOCKET, 'kill-session', '-t', SESSION], { reject: false });
+  await execa('tmux', ['-S', SOCKET, 'kill-session', '-t', SESSION], { reject: false });
   await execa('tmux', [
-    '-L', SOCKET, '-f', '/dev/null',
+    '-S', SOCKET, '-f', '/dev/null',
     'new-session', '-d', '-s', SESSION, '-x', '200', '-y', '50', '-c', w.dir,
     'env', '-u', 'CI', '-u', 'FORCE_COLOR', 'NO_COLOR=1', `TELEGRAM_API_ROOT=${w.tg.url}`, `SENTRY_URL=${w.sentry.url}`,
     process.execPath, '-e', WRAPPER, BIN, ...args,
@@ -99,7 +102,8 @@ describe.sequential('the real binary in a pseudo-terminal', () => {
   }, 120_000);
   afterAll(async () => {
     if (!HAS_TMUX) return;
-    await execa('tmux', ['-L', SOCKET, 'kill-server'], { reject: false });
+    await execa('tmux', ['-S', SOCKET, 'kill-server'], { reject: false });
+    await rm(SOCKET, { force: true });
     await w?.close();
   });
 

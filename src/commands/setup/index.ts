@@ -20,8 +20,6 @@ import { manualSteps, printChanges, serveCommand } from './summary.js';
 import { askBot, sendConfirmation } from './telegram.js';
 import { envUpdates, writeEnv } from './write-env.js';
 
-export { envFileArg } from './session.js';
-
 /** Stands in for the client secret of an integration that does not exist yet (plan only). */
 const SECRET_FROM_NEW_APP = 'set-from-the-new-integration';
 

@@ -144,7 +144,10 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
       const who = await api.whoami();
       user = who.user;
       scopes = who.scopes;
-      if (!user) problem = new UserError('Sentry did not accept the auth token (no user for it).', `Create a new token at ${tokenPage}.`);
+      // An organisation token has scopes but no user; no user and no scopes: not signed in.
+      if (!user && scopes === null) {
+        problem = new UserError('Sentry did not recognise the auth token (it answered as if none was sent).', `Create a user auth token at ${tokenPage}.`);
+      }
     } catch (err) {
       if (!(err instanceof SentryApiError) || err.status !== 401) throw err;
       problem = new UserError(`Sentry rejected the auth token (401${err.detail ? `: ${err.detail}` : ''}).`, err.hint);
