@@ -1,9 +1,9 @@
 // pino: readable lines in a terminal, JSON otherwise, optionally also JSON to a file.
-// Every line passes through `redact`, so a token inside an error or URL never lands in a log.
+// Every serialised line passes through `redact` (pino's streamWrite hook), so a token inside an
+// error or URL never lands in a log, whichever destination it goes to.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Writable } from 'node:stream';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { redact } from './redact.js';
 
@@ -11,43 +11,36 @@ export type { Logger };
 
 export interface LoggerOptions {
   level?: string;
-  /** Human-readable output (default: when stdout is a terminal). */
+  /** Human-readable output (default: when the stream is a terminal). */
   pretty?: boolean;
   file?: string | undefined;
   /** Where terminal/JSON lines go (default stdout). */
   stream?: NodeJS.WritableStream;
 }
 
-/** A stream wrapper that masks secrets in every chunk before it is written. */
-function redacting(target: NodeJS.WritableStream): Writable {
-  return new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      target.write(redact(chunk.toString()));
-      done();
-    },
-  });
-}
-
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const out = opts.stream ?? process.stdout;
   const isPretty = opts.pretty ?? Boolean((out as NodeJS.WriteStream).isTTY);
-  const main = isPretty
-    ? pretty({ destination: redacting(out), colorize: !process.env.NO_COLOR, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' })
-    : redacting(out);
-  const streams: pino.StreamEntry[] = [{ stream: main }];
+  const main: DestinationStream = isPretty
+    ? pretty({ destination: out, colorize: !process.env.NO_COLOR, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' })
+    : out === process.stdout
+      ? pino.destination({ fd: 1, sync: false })
+      : (out as unknown as DestinationStream);
+  let destination = main;
   if (opts.file) {
     mkdirSync(dirname(opts.file), { recursive: true });
-    streams.push({ stream: redacting(pino.destination({ dest: opts.file, sync: false, mkdir: true }) as unknown as NodeJS.WritableStream) });
+    destination = pino.multistream([{ stream: main }, { stream: pino.destination({ dest: opts.file, sync: false, mkdir: true }) }]);
   }
   return pino(
     {
       level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
       base: undefined,
-      // Known secret-bearing fields are dropped outright; free text is masked by `redacting`.
+      // Known secret-bearing fields are dropped outright; free text is masked line by line.
       redact: { paths: ['token', 'secret', '*.token', '*.secret', 'headers.authorization', 'req.headers.authorization'], remove: true },
       serializers: { err: pino.stdSerializers.err },
+      hooks: { streamWrite: redact },
     },
-    pino.multistream(streams),
+    destination,
   );
 }
 
