@@ -53,6 +53,7 @@ export function serveSettings(over: Partial<Settings> & { telegramToken: string;
     debugEndpoint: false,
     telegramApiRoot: 'http://127.0.0.1:9',
     allowedUsers: [],
+    updates: true,
     port: 0,
     host: '127.0.0.1',
     bodyLimitBytes: 1024 * 1024,

@@ -40,7 +40,7 @@ const ALL_KEYS = Object.keys(OPTIONS) as OptionKey[];
 const SERVE_KEYS: OptionKey[] = [
   'telegramToken', 'chatId', 'topicId', 'webhookSecret', 'telegramApiRoot', 'port', 'host', 'dataDir', 'logFile',
   'bodyLimitBytes', 'sentryDsn', 'debugEndpoint', 'publicUrl', 'ngrokAuthtoken', 'allowedUsers', 'sentryAuthToken',
-  'sentryOrg', 'sentryUrl',
+  'sentryOrg', 'sentryUrl', 'updates',
 ];
 const SEND_KEYS: OptionKey[] = ['telegramToken', 'chatId', 'topicId', 'telegramApiRoot', 'dataDir'];
 

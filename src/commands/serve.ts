@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { isAbsolute, resolve } from 'node:path';
 import * as Sentry from '@sentry/node';
+import { startActing, type Acting } from '../act/act.js';
+import type { UpdateLoopConfig } from '../act/updates.js';
 import type { Context } from '../cli/context.js';
 import type { Settings } from '../config/options.js';
 import { createDispatcher, type Dispatcher, type StormConfig } from '../deliver/dispatcher.js';
@@ -17,7 +19,8 @@ import { registerSecret } from '../log/redact.js';
 import { createApp, requestListener, type Health } from '../receive/app.js';
 import { createWebhookHandler } from '../receive/webhook.js';
 import { createIntake } from '../receive/intake.js';
-import { pluginCallbackUrl, WEBHOOK_PATH } from '../receive/verify.js';
+import { pluginCallbackUrl, urlToken, WEBHOOK_PATH } from '../receive/verify.js';
+import { createSentryApi } from '../sentry/api.js';
 import { openStore, type FsyncMode, type Store } from '../store/store.js';
 import { tunnelError, type Tunnel } from '../tunnel/ngrok.js';
 import { VERSION } from '../version.js';
@@ -34,6 +37,8 @@ export interface ReceiverOptions {
   pacing?: Partial<PacingConfig>;
   storm?: Partial<StormConfig>;
   retentionMs?: number;
+  /** Long polling of Telegram updates (tests shorten the waits). */
+  updates?: Partial<UpdateLoopConfig>;
 }
 
 export interface Receiver {
@@ -47,12 +52,27 @@ export interface Receiver {
 }
 
 const DAY_MS = 24 * 60 * 60_000;
+// A press waits for Sentry before it is answered; Telegram stops waiting for the answer soon after.
+const SENTRY_ACTION_TIMEOUT_MS = 8000;
+
+/** Why the Resolve / Archive buttons are off, or null when they are on. */
+export function buttonsOffReason(settings: ServeSettings): string | null {
+  if (!settings.updates) return 'SENTRY_TG_UPDATES=false: nothing reads the presses';
+  const missing = [
+    settings.sentryAuthToken ? null : 'SENTRY_AUTH_TOKEN',
+    settings.sentryOrg ? null : 'SENTRY_ORG',
+    settings.allowedUsers.length > 0 ? null : 'SENTRY_TG_ALLOWED_USERS',
+  ].filter((m): m is string => m !== null);
+  return missing.length ? `set ${missing.join(', ')}` : null;
+}
 
 export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   const { settings, logger } = opts;
   for (const s of [settings.telegramToken, settings.webhookSecret, settings.sentryAuthToken, settings.ngrokAuthtoken]) {
     registerSecret(s);
   }
+  // The plugin's URL token is a credential too: logs show the callback URL with it masked.
+  if (settings.webhookSecret) registerSecret(urlToken(settings.webhookSecret));
   const startedAt = Date.now();
   // Lets doctor tell whether the public URL reaches this very process.
   const instanceId = randomUUID();
@@ -66,6 +86,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
 
   const telegram = createTelegram({ apiRoot: settings.telegramApiRoot, token: settings.telegramToken, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   const status = createTelegramStatus();
+  const buttonsOff = buttonsOffReason(settings);
   const dispatcher = createDispatcher({
     store,
     telegram,
@@ -73,6 +94,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     status,
     ...(opts.pacing ? { pacing: opts.pacing } : {}),
     ...(opts.storm ? { storm: opts.storm } : {}),
+    actions: buttonsOff === null && settings.sentryOrg ? { org: settings.sentryOrg } : null,
   });
   const intake = createIntake({
     store,
@@ -85,6 +107,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     Sentry.init({ dsn: settings.sentryDsn, release: `sentry-tg@${VERSION}` });
   }
 
+  let acting: Acting | null = null;
   const health = (): Health => {
     const q = store.stats();
     const tg = status.snapshot();
@@ -97,10 +120,11 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       version: VERSION,
       instanceId,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-      telegram: { configured: true, ...tg },
+      telegram: { configured: true, ...tg, updates: acting?.updatesState() ?? 'off', buttons: buttonsOff === null ? 'on' : `off: ${buttonsOff}` },
       webhookAuth: settings.webhookSecret ? 'signature or URL token' : 'none',
       queue: {
         pending: q.pending,
+        muted: q.muted,
         undeliverable: q.parked,
         lastUndeliverableReason: q.lastParked?.reason ?? null,
         lastDeliveredAt: q.lastDeliveredAt === null ? null : new Date(q.lastDeliveredAt).toISOString(),
@@ -170,6 +194,49 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   const publicUrl = tunnel?.url ?? settings.publicUrl ?? null;
 
   dispatcher.start();
+
+  let botUsername: string | null = null;
+  if (settings.updates) {
+    acting = startActing({
+      telegram,
+      store,
+      dispatcher,
+      sentry:
+        buttonsOff === null && settings.sentryAuthToken
+          ? createSentryApi({
+              baseUrl: settings.sentryUrl,
+              token: settings.sentryAuthToken,
+              timeoutMs: SENTRY_ACTION_TIMEOUT_MS,
+              ...(opts.fetch ? { fetch: opts.fetch } : {}),
+            })
+          : null,
+      buttonsOff,
+      chatId: settings.chatId,
+      allowedUsers: settings.allowedUsers,
+      botUsername: () => botUsername,
+      status: () => {
+        const h = health();
+        const q = store.stats();
+        return {
+          version: VERSION,
+          health: h.status,
+          pending: q.pending,
+          oldestPendingAt: q.oldestPendingAt,
+          lastDeliveredAt: q.lastDeliveredAt,
+          undeliverable: q.parked,
+          lastUndeliverableReason: q.lastParked?.reason ?? null,
+          muted: q.muted,
+          mutes: store.activeMutes(Date.now()).map((m) => ({ label: m.label, until: m.until })),
+          telegramReachable: status.snapshot().reachable,
+        };
+      },
+      logger,
+      ...(opts.updates ? { updates: opts.updates } : {}),
+    });
+  } else {
+    logger.info('SENTRY_TG_UPDATES=false: buttons and bot commands are off');
+  }
+  if (buttonsOff && settings.updates) logger.info(`Resolve / Archive buttons are off: ${buttonsOff}`);
   // Retention: delivered rows older than this are pruned once an hour (and at start).
   const retentionMs = opts.retentionMs ?? 7 * DAY_MS;
   const prune = () => {
@@ -189,6 +256,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     .then((me) => {
       status.ok(Date.now());
       status.setBot(`@${me.username ?? me.first_name}`);
+      botUsername = me.username ?? null;
     })
     .catch((err: unknown) => {
       status.failed(Date.now(), (err as Error).message, 'getMe');
@@ -213,6 +281,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
           server.close(() => r());
           server.closeIdleConnections();
         });
+        // Presses first: a press in flight may still hand its edit to the dispatcher.
+        await acting?.stop();
         await dispatcher.stop();
         await tunnel?.close().catch(() => undefined);
         store.close();

@@ -177,6 +177,15 @@ export const OPTIONS = {
     parse: userIds,
     fallback: [] as number[],
   } satisfies OptionDef<number[]>,
+  updates: {
+    env: 'SENTRY_TG_UPDATES',
+    flag: 'updates',
+    arg: '<bool>',
+    description: "read the bot's updates (buttons, commands) by long polling; false if another program reads them",
+    defaultText: 'true',
+    parse: bool,
+    fallback: true,
+  } satisfies OptionDef<boolean>,
   dataDir: {
     env: 'SENTRY_TG_DATA_DIR',
     flag: 'data-dir',

@@ -113,7 +113,8 @@ export function createTelegram(opts: TelegramOptions) {
   const root = opts.apiRoot.replace(/\/+$/, '');
   const timeoutMs = opts.timeoutMs ?? 10_000;
 
-  async function call<T>(method: string, params: object = {}, extraTimeoutMs = 0): Promise<T> {
+  /** `signal` lets the caller give up early (a long poll at shutdown). */
+  async function call<T>(method: string, params: object = {}, extraTimeoutMs = 0, signal?: AbortSignal): Promise<T> {
     let res: Response;
     let bodyText: string;
     try {
@@ -121,7 +122,7 @@ export function createTelegram(opts: TelegramOptions) {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(params),
-        signal: AbortSignal.timeout(timeoutMs + extraTimeoutMs),
+        signal: signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs + extraTimeoutMs), signal]) : AbortSignal.timeout(timeoutMs + extraTimeoutMs),
       });
       bodyText = await res.text();
     } catch (err) {
@@ -160,8 +161,8 @@ export function createTelegram(opts: TelegramOptions) {
       call<TgMessage | true>('editMessageReplyMarkup', p),
     answerCallbackQuery: (p: { callback_query_id: string; text?: string; show_alert?: boolean }) =>
       call<true>('answerCallbackQuery', p),
-    getUpdates: (p: { offset?: number; timeout?: number; limit?: number; allowed_updates?: string[] }) =>
-      call<TgUpdate[]>('getUpdates', p, (p.timeout ?? 0) * 1000),
+    getUpdates: (p: { offset?: number; timeout?: number; limit?: number; allowed_updates?: string[] }, signal?: AbortSignal) =>
+      call<TgUpdate[]>('getUpdates', p, (p.timeout ?? 0) * 1000, signal),
     getChat: (chatId: string | number) => call<TgChat>('getChat', { chat_id: chatId }),
     getChatMember: (chatId: string | number, userId: number) =>
       call<{ status: string; can_send_messages?: boolean; can_post_messages?: boolean }>('getChatMember', {

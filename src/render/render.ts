@@ -50,7 +50,7 @@ const KEEP = new Set(['url', 'emoji', 'levelWord', 'headline']);
 
 // Telegram rejects messages whose raw text is over 32 KiB and links longer than it will
 // open; a URL that long is not a real Sentry link.
-const MAX_URL_LENGTH = 2000;
+export const MAX_URL_LENGTH = 2000;
 
 const HEADLINES: Record<string, string> = {
   created: 'CREATED',

@@ -72,4 +72,52 @@ export const MIGRATIONS: string[] = [
 
   CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+
+  // 2: acting on alerts. One message per Sentry issue carries the issue's state and, when
+  // write-back is on, its buttons; mutes silence one issue in one chat.
+  `
+  -- Issue state as last shown on the message (null for messages that are not about an issue).
+  ALTER TABLE messages ADD COLUMN issue_id TEXT;
+  ALTER TABLE messages ADD COLUMN status TEXT;        -- unresolved | resolved | ignored
+  ALTER TABLE messages ADD COLUMN substatus TEXT;
+  ALTER TABLE messages ADD COLUMN assignee TEXT;
+  ALTER TABLE messages ADD COLUMN status_line TEXT;   -- e.g. "✅ Resolved by @jane · 14:02 UTC"
+  ALTER TABLE messages ADD COLUMN changed_by TEXT;
+  ALTER TABLE messages ADD COLUMN changed_at INTEGER;
+
+  -- Issues are keyed by their Sentry id alone (ids are unique per Sentry instance; project
+  -- slugs differ between payload types): issue:<project>:<id> becomes issue:<id>.
+  UPDATE inbox SET group_key = 'issue:' || replace(group_key, rtrim(group_key, replace(group_key, ':', '')), '')
+    WHERE group_key LIKE 'issue:%:%';
+  UPDATE messages SET group_key = 'issue:' || replace(group_key, rtrim(group_key, replace(group_key, ':', '')), '')
+    WHERE group_key LIKE 'issue:%:%';
+  UPDATE OR REPLACE digest_entries SET group_key = 'issue:' || replace(group_key, rtrim(group_key, replace(group_key, ':', '')), '')
+    WHERE group_key LIKE 'issue:%:%';
+  UPDATE messages SET issue_id = substr(group_key, 7) WHERE group_key LIKE 'issue:%' AND kind = 'alert';
+  CREATE INDEX messages_issue ON messages(chat_id, issue_id) WHERE issue_id IS NOT NULL;
+
+  -- callback_data holds only "a:<key>:<action>" (Telegram allows 64 bytes): the rest is here.
+  CREATE TABLE callbacks (
+    key         TEXT PRIMARY KEY,
+    chat_id     TEXT NOT NULL,
+    message_id  INTEGER NOT NULL,
+    issue_id    TEXT NOT NULL,
+    org         TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+  );
+  CREATE INDEX callbacks_message ON callbacks(chat_id, message_id);
+
+  -- /mute: alerts for the issue are not posted in the chat before the until column (ms since epoch).
+  CREATE TABLE mutes (
+    id          INTEGER PRIMARY KEY,
+    chat_id     TEXT NOT NULL,
+    issue_id    TEXT,                            -- Sentry issue id, when known
+    short_id    TEXT,                            -- e.g. FRONT-END-9, when given
+    label       TEXT NOT NULL,                   -- how /status names it
+    until       INTEGER NOT NULL,
+    created_by  TEXT,
+    created_at  INTEGER NOT NULL
+  );
+  CREATE INDEX mutes_chat ON mutes(chat_id, until);
+  `,
 ];

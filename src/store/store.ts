@@ -55,6 +55,47 @@ export interface MessageRow {
   alertId: number | null;
   content: string | null;
   updatedAt: number;
+  /** The Sentry issue this message is about (null for digests and other alerts). */
+  issueId: string | null;
+  /** Issue state shown on the message: unresolved | resolved | ignored (null: not tracked). */
+  status: string | null;
+  substatus: string | null;
+  assignee: string | null;
+  /** The line saying what last happened, e.g. "✅ Resolved by @jane · 14:02 UTC". */
+  statusLine: string | null;
+  changedBy: string | null;
+  changedAt: number | null;
+}
+
+/** What a button's short key in callback_data stands for. */
+export interface CallbackRow {
+  key: string;
+  chatId: string;
+  messageId: number;
+  issueId: string;
+  org: string;
+  createdAt: number;
+}
+
+export interface MuteRow {
+  id: number;
+  chatId: string;
+  issueId: string | null;
+  shortId: string | null;
+  label: string;
+  until: number;
+  createdBy: string | null;
+  createdAt: number;
+}
+
+export interface NewMute {
+  chatId: string;
+  issueId: string | null;
+  shortId: string | null;
+  label: string;
+  until: number;
+  createdBy: string | null;
+  createdAt: number;
 }
 
 export interface StoreStats {
@@ -63,6 +104,8 @@ export interface StoreStats {
   lastParked: { at: number; reason: string } | null;
   lastDeliveredAt: number | null;
   oldestPendingAt: number | null;
+  /** Alerts not posted because their issue was muted in their chat. */
+  muted: number;
 }
 
 export type Store = ReturnType<typeof openStore>;
@@ -110,21 +153,69 @@ export function openStore(opts: StoreOptions) {
     moveChat: db.prepare(`UPDATE inbox SET chat_id = @to WHERE chat_id = @from AND state = 'pending'`),
     dropThread: db.prepare(`UPDATE inbox SET thread_id = NULL WHERE chat_id = @chatId AND thread_id = @threadId AND state = 'pending'`),
     attempt: db.prepare(`INSERT INTO attempts (inbox_id, at, outcome, detail) VALUES (?, ?, ?, ?)`),
+    // The newest message of the group: Telegram message ids only grow within a chat.
     groupMessage: db.prepare(
       `SELECT chat_id AS chatId, message_id AS messageId, thread_id AS threadId, group_key AS groupKey, kind, count,
-              first_seen AS firstSeen, last_seen AS lastSeen, alert_id AS alertId, content, updated_at AS updatedAt
-       FROM messages WHERE group_key = ? AND chat_id = ? ORDER BY last_seen DESC LIMIT 1`,
+              first_seen AS firstSeen, last_seen AS lastSeen, alert_id AS alertId, content, updated_at AS updatedAt,
+              issue_id AS issueId, status, substatus, assignee, status_line AS statusLine, changed_by AS changedBy,
+              changed_at AS changedAt
+       FROM messages WHERE group_key = ? AND chat_id = ? ORDER BY message_id DESC LIMIT 1`,
     ),
     message: db.prepare(
       `SELECT chat_id AS chatId, message_id AS messageId, thread_id AS threadId, group_key AS groupKey, kind, count,
-              first_seen AS firstSeen, last_seen AS lastSeen, alert_id AS alertId, content, updated_at AS updatedAt
+              first_seen AS firstSeen, last_seen AS lastSeen, alert_id AS alertId, content, updated_at AS updatedAt,
+              issue_id AS issueId, status, substatus, assignee, status_line AS statusLine, changed_by AS changedBy,
+              changed_at AS changedAt
        FROM messages WHERE chat_id = ? AND message_id = ?`,
     ),
     saveMessage: db.prepare(
-      `INSERT INTO messages (chat_id, message_id, thread_id, group_key, kind, count, first_seen, last_seen, alert_id, content, updated_at)
-       VALUES (@chatId, @messageId, @threadId, @groupKey, @kind, @count, @firstSeen, @lastSeen, @alertId, @content, @updatedAt)
+      `INSERT INTO messages (chat_id, message_id, thread_id, group_key, kind, count, first_seen, last_seen, alert_id, content, updated_at,
+                             issue_id, status, substatus, assignee, status_line, changed_by, changed_at)
+       VALUES (@chatId, @messageId, @threadId, @groupKey, @kind, @count, @firstSeen, @lastSeen, @alertId, @content, @updatedAt,
+               @issueId, @status, @substatus, @assignee, @statusLine, @changedBy, @changedAt)
        ON CONFLICT (chat_id, message_id) DO UPDATE SET count = excluded.count, last_seen = excluded.last_seen,
-         content = excluded.content, updated_at = excluded.updated_at, group_key = excluded.group_key`,
+         content = excluded.content, updated_at = excluded.updated_at, group_key = excluded.group_key,
+         issue_id = excluded.issue_id, status = excluded.status, substatus = excluded.substatus, assignee = excluded.assignee,
+         status_line = excluded.status_line, changed_by = excluded.changed_by, changed_at = excluded.changed_at`,
+    ),
+    saveCallback: db.prepare(
+      `INSERT INTO callbacks (key, chat_id, message_id, issue_id, org, created_at) VALUES (@key, @chatId, @messageId, @issueId, @org, @createdAt)
+       ON CONFLICT (key) DO UPDATE SET chat_id = excluded.chat_id, message_id = excluded.message_id`,
+    ),
+    callback: db.prepare(
+      `SELECT key, chat_id AS chatId, message_id AS messageId, issue_id AS issueId, org, created_at AS createdAt FROM callbacks WHERE key = ?`,
+    ),
+    callbackFor: db.prepare(
+      `SELECT key, chat_id AS chatId, message_id AS messageId, issue_id AS issueId, org, created_at AS createdAt
+       FROM callbacks WHERE chat_id = ? AND message_id = ? ORDER BY created_at DESC LIMIT 1`,
+    ),
+    moveCallbacks: db.prepare(`UPDATE callbacks SET message_id = @to WHERE chat_id = @chatId AND message_id = @from`),
+    dropCallbacks: db.prepare(`DELETE FROM callbacks WHERE chat_id = ? AND message_id = ?`),
+    insertMute: db.prepare(
+      `INSERT INTO mutes (chat_id, issue_id, short_id, label, until, created_by, created_at)
+       VALUES (@chatId, @issueId, @shortId, @label, @until, @createdBy, @createdAt)`,
+    ),
+    deleteMutes: db.prepare(
+      `DELETE FROM mutes WHERE chat_id = @chatId AND ((@issueId IS NOT NULL AND issue_id = @issueId)
+         OR (@shortId IS NOT NULL AND short_id = @shortId COLLATE NOCASE))`,
+    ),
+    activeMute: db.prepare(
+      `SELECT id, chat_id AS chatId, issue_id AS issueId, short_id AS shortId, label, until, created_by AS createdBy, created_at AS createdAt
+       FROM mutes WHERE chat_id = @chatId AND until > @now AND ((@issueId IS NOT NULL AND issue_id = @issueId)
+         OR (@shortId IS NOT NULL AND short_id = @shortId COLLATE NOCASE))
+       ORDER BY until DESC LIMIT 1`,
+    ),
+    activeMutes: db.prepare(
+      `SELECT id, chat_id AS chatId, issue_id AS issueId, short_id AS shortId, label, until, created_by AS createdBy, created_at AS createdAt
+       FROM mutes WHERE until > ? ORDER BY until`,
+    ),
+    issueForShortId: db.prepare(
+      `SELECT issue_id AS issueId FROM messages
+       WHERE chat_id = ? AND issue_id IS NOT NULL AND json_extract(content, '$.alert.shortId') = ? COLLATE NOCASE
+       ORDER BY message_id DESC LIMIT 1`,
+    ),
+    mutedSince: db.prepare(
+      `SELECT COUNT(*) AS n FROM inbox WHERE state = 'muted' AND chat_id = ? AND group_key = ? AND done_at >= ?`,
     ),
     forgetMessage: db.prepare(`DELETE FROM messages WHERE chat_id = ? AND message_id = ?`),
     digestEntry: db.prepare(`SELECT message_id AS messageId FROM digest_entries WHERE chat_id = ? AND group_key = ?`),
@@ -145,15 +236,19 @@ export function openStore(opts: StoreOptions) {
     ),
     lastDelivered: db.prepare(`SELECT MAX(done_at) AS at FROM inbox WHERE state IN ('sent', 'merged')`),
     recentFailures: db.prepare(
-      `SELECT inbox_id AS alertId, at, outcome, detail FROM attempts WHERE outcome NOT IN ('sent', 'edited', 'merged') AND at >= ? ORDER BY at DESC LIMIT ?`,
+      `SELECT inbox_id AS alertId, at, outcome, detail FROM attempts WHERE outcome NOT IN ('sent', 'edited', 'merged', 'muted') AND at >= ? ORDER BY at DESC LIMIT ?`,
     ),
     row: db.prepare(`SELECT id, state, message_id AS messageId, chat_id AS chatId, last_error AS lastError FROM inbox WHERE id = ?`),
-    pruneInbox: db.prepare(`DELETE FROM inbox WHERE state IN ('sent', 'merged') AND done_at < ?`),
+    pruneInbox: db.prepare(`DELETE FROM inbox WHERE state IN ('sent', 'merged', 'muted') AND done_at < ?`),
     pruneAttempts: db.prepare(`DELETE FROM attempts WHERE at < ?`),
     pruneMessages: db.prepare(`DELETE FROM messages WHERE updated_at < ?`),
     pruneDigest: db.prepare(
       `DELETE FROM digest_entries WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.chat_id = digest_entries.chat_id AND m.message_id = digest_entries.message_id)`,
     ),
+    pruneCallbacks: db.prepare(
+      `DELETE FROM callbacks WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.chat_id = callbacks.chat_id AND m.message_id = callbacks.message_id)`,
+    ),
+    pruneMutes: db.prepare(`DELETE FROM mutes WHERE until < ?`),
   };
 
   const insertMany = db.transaction((rows: NewAlertRow[]) =>
@@ -186,7 +281,7 @@ export function openStore(opts: StoreOptions) {
      * Marks rows delivered (`sent`) or reflected in another alert's message (`merged`), in one
      * statement; one attempt row records the Telegram call that carried them all.
      */
-    finish: db.transaction((ids: number[], state: 'sent' | 'merged', messageId: number | null, now: number) => {
+    finish: db.transaction((ids: number[], state: 'sent' | 'merged' | 'muted', messageId: number | null, now: number) => {
       if (ids.length === 0) return;
       q.finish.run({ ids: JSON.stringify(ids), state, messageId, now });
       const more = ids.length > 1 ? ` with ${ids.length - 1} more` : '';
@@ -229,6 +324,49 @@ export function openStore(opts: StoreOptions) {
     forgetMessage(chatId: string, messageId: number): void {
       q.forgetMessage.run(chatId, messageId);
     },
+    /** The message was deleted and sent anew: the new one takes its place, state and buttons. */
+    replaceMessage: db.transaction((old: { chatId: string; messageId: number }, next: MessageRow) => {
+      q.forgetMessage.run(old.chatId, old.messageId);
+      q.saveMessage.run(next);
+      q.moveCallbacks.run({ chatId: old.chatId, from: old.messageId, to: next.messageId });
+    }),
+    saveCallback(c: CallbackRow): void {
+      q.saveCallback.run(c);
+    },
+    callback(key: string): CallbackRow | null {
+      return (q.callback.get(key) as CallbackRow | undefined) ?? null;
+    },
+    /** The key of the buttons on this message, if it carries any. */
+    callbackFor(chatId: string, messageId: number): CallbackRow | null {
+      return (q.callbackFor.get(chatId, messageId) as CallbackRow | undefined) ?? null;
+    },
+    /** The buttons were taken off this message. */
+    dropCallbacks(chatId: string, messageId: number): void {
+      q.dropCallbacks.run(chatId, messageId);
+    },
+    /** Replaces any mute of the same issue in the chat. */
+    addMute: db.transaction((m: NewMute): void => {
+      q.deleteMutes.run({ chatId: m.chatId, issueId: m.issueId, shortId: m.shortId });
+      q.insertMute.run(m);
+    }),
+    /** Returns how many mutes were removed. */
+    removeMutes(chatId: string, issueId: string | null, shortId: string | null): number {
+      return q.deleteMutes.run({ chatId, issueId, shortId }).changes;
+    },
+    activeMute(chatId: string, issueId: string | null, shortId: string | null, now: number): MuteRow | null {
+      if (issueId === null && shortId === null) return null;
+      return (q.activeMute.get({ chatId, issueId, shortId, now }) as MuteRow | undefined) ?? null;
+    },
+    activeMutes(now: number): MuteRow[] {
+      return q.activeMutes.all(now) as MuteRow[];
+    },
+    /** The Sentry issue id behind a short id such as FRONT-END-9, from messages sent to the chat. */
+    issueForShortId(chatId: string, shortId: string): string | null {
+      return (q.issueForShortId.get(chatId, shortId) as { issueId: string } | undefined)?.issueId ?? null;
+    },
+    mutedSince(chatId: string, groupKey: string, since: number): number {
+      return (q.mutedSince.get(chatId, groupKey, since) as { n: number }).n;
+    },
     digestFor(chatId: string, groupKey: string): number | null {
       return (q.digestEntry.get(chatId, groupKey) as { messageId: number } | undefined)?.messageId ?? null;
     },
@@ -256,6 +394,7 @@ export function openStore(opts: StoreOptions) {
         lastParked: parked ?? null,
         lastDeliveredAt: (q.lastDelivered.get() as { at: number | null }).at,
         oldestPendingAt: by('pending')?.oldest ?? null,
+        muted: by('muted')?.n ?? 0,
       };
     },
     recentFailures(since: number, limit = 20) {
@@ -267,6 +406,8 @@ export function openStore(opts: StoreOptions) {
       q.pruneAttempts.run(olderThan);
       q.pruneMessages.run(olderThan);
       q.pruneDigest.run();
+      q.pruneCallbacks.run();
+      q.pruneMutes.run(olderThan);
       return inbox;
     }),
     close(): void {

@@ -118,7 +118,9 @@ describe.sequential('each published Sentry payload reaches Telegram as the right
   });
 
   it('the same delivery twice, or the same event under a new Request-ID, produces one message', async () => {
-    const payload = structuredClone(fixture('issue.created.json')) as { data: { issue: { lastSeen: string } } };
+    const payload = structuredClone(fixture('issue.created.json')) as { data: { issue: { id: string; lastSeen: string } } };
+    // Another issue: the fixture's own issue already has a message, which a webhook would edit.
+    payload.data.issue.id = '2030000001';
     payload.data.issue.lastSeen = '2030-01-01T00:00:00.000Z';
     const first = sentryRequest(payload, { resource: 'issue', requestId: 'c'.repeat(32) });
     const again = sentryRequest(payload, { resource: 'issue', requestId: 'd'.repeat(32) });

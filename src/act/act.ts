@@ -1,0 +1,82 @@
+// The step after delivery: people act on alerts from Telegram. Registers the bot's commands,
+// then reads updates and hands button presses and commands to their handlers.
+import type { Dispatcher } from '../deliver/dispatcher.js';
+import type { Telegram, TgUpdate } from '../deliver/telegram.js';
+import type { Logger } from '../log/logger.js';
+import type { SentryApi } from '../sentry/api.js';
+import type { Store } from '../store/store.js';
+import { createCallbackHandler } from './callbacks.js';
+import { BOT_COMMANDS, createCommandHandler, type StatusView } from './commands.js';
+import { startUpdateLoop, type UpdateLoopConfig, type UpdatesState } from './updates.js';
+
+export interface ActDeps {
+  telegram: Pick<Telegram, 'getUpdates' | 'answerCallbackQuery' | 'sendMessage' | 'setMyCommands'>;
+  store: Store;
+  dispatcher: Pick<Dispatcher, 'update'>;
+  /** Null when write-back is off (no token, organisation or allowed users). */
+  sentry: Pick<SentryApi, 'updateIssue'> | null;
+  /** Why buttons are off, for /status and /help; null when they are on. */
+  buttonsOff: string | null;
+  chatId: string;
+  allowedUsers: readonly number[];
+  botUsername: () => string | null;
+  status: () => Omit<StatusView, 'updates' | 'buttonsOff'>;
+  logger: Logger;
+  now?: () => number;
+  updates?: Partial<UpdateLoopConfig>;
+}
+
+export type Acting = ReturnType<typeof startActing>;
+
+export function startActing(deps: ActDeps) {
+  const { telegram, logger } = deps;
+  const now = deps.now ?? Date.now;
+  let updatesState: () => UpdatesState = () => 'starting';
+
+  const onCallback = createCallbackHandler({
+    telegram,
+    store: deps.store,
+    dispatcher: deps.dispatcher,
+    sentry: deps.sentry,
+    allowedUsers: deps.allowedUsers,
+    logger: logger.child({ part: 'buttons' }),
+    now,
+  });
+  const onMessage = createCommandHandler({
+    telegram,
+    store: deps.store,
+    chatId: deps.chatId,
+    allowedUsers: deps.allowedUsers,
+    botUsername: deps.botUsername,
+    status: () => ({ ...deps.status(), updates: updatesState(), buttonsOff: deps.buttonsOff }),
+    buttonsOff: deps.buttonsOff,
+    logger: logger.child({ part: 'commands' }),
+    now,
+  });
+
+  // In the background: an unreachable Telegram must not hold up the receiver's start.
+  const registered = telegram.setMyCommands(BOT_COMMANDS).catch((err: unknown) => {
+    logger.warn({ err: (err as Error).message }, 'could not register the bot commands (setMyCommands); they still work when typed');
+  });
+
+  const loop = startUpdateLoop({
+    telegram,
+    store: deps.store,
+    logger: logger.child({ part: 'updates' }),
+    ...(deps.updates ? { config: deps.updates } : {}),
+    handle: async (update: TgUpdate) => {
+      if (update.callback_query) return onCallback(update.callback_query);
+      if (update.message) return onMessage(update.message);
+      return undefined;
+    },
+  });
+  updatesState = loop.state;
+
+  return {
+    updatesState: () => loop.state(),
+    async stop(): Promise<void> {
+      await loop.stop();
+      await registered;
+    },
+  };
+}

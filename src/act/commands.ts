@@ -1,0 +1,303 @@
+// Bot commands: /chatid, /status, /mute, /unmute, /help. Parsing and the answers' text are pure
+// functions; the handler checks who asks, reads or writes the store and replies. Commands are
+// answered in the configured alert chat, or to allow-listed users anywhere; everyone else is
+// ignored without a word (a bot that answers strangers tells them it exists).
+import type { Telegram, TgChat, TgMessage } from '../deliver/telegram.js';
+import type { Logger } from '../log/logger.js';
+import type { Alert } from '../normalise/alert.js';
+import { escapeHtml } from '../render/template.js';
+import type { Store } from '../store/store.js';
+import type { UpdatesState } from './updates.js';
+
+export const BOT_COMMANDS = [
+  { command: 'chatid', description: 'This chat’s id and topic id (for SENTRY_ALERT_CHAT_ID and SENTRY_ALERT_TOPIC_ID)' },
+  { command: 'status', description: 'Receiver health: queue, last delivery, undeliverable alerts, mutes' },
+  { command: 'mute', description: 'Silence one issue in this chat: /mute FRONT-END-9 2h' },
+  { command: 'unmute', description: 'End a mute: /unmute FRONT-END-9' },
+  { command: 'help', description: 'What this bot does and who may use it' },
+];
+
+// ---- parsing ------------------------------------------------------------------------------
+
+export interface Command {
+  name: string;
+  args: string[];
+}
+
+/** `/name@bot args…`; null when it is not a command, or is addressed to another bot. */
+export function parseCommand(text: string | undefined, botUsername: string | null): Command | null {
+  const m = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+([\s\S]*))?$/.exec((text ?? '').trim());
+  if (!m) return null;
+  const bot = botUsername?.replace(/^@/, '').toLowerCase();
+  if (m[2] && bot && m[2].toLowerCase() !== bot) return null;
+  return { name: m[1]!.toLowerCase(), args: (m[3] ?? '').split(/\s+/).filter(Boolean) };
+}
+
+const MINUTE_MS = 60_000;
+export const MAX_MUTE_MS = 30 * 24 * 60 * MINUTE_MS;
+
+const UNITS: { re: RegExp; ms: number; word: string }[] = [
+  { re: /^(m|min|mins|minutes?)$/i, ms: MINUTE_MS, word: 'min' },
+  { re: /^(h|hr|hrs|hours?)$/i, ms: 60 * MINUTE_MS, word: 'h' },
+  { re: /^(d|days?)$/i, ms: 24 * 60 * MINUTE_MS, word: 'd' },
+  { re: /^(w|weeks?)$/i, ms: 7 * 24 * 60 * MINUTE_MS, word: 'w' },
+];
+
+/** `30m`, `2h`, `1d`, `1w` (up to 30 days); null when it is not a duration. */
+export function parseDuration(raw: string): { ms: number; text: string } | null {
+  const m = /^(\d{1,5})\s*([a-z]+)$/i.exec(raw.trim());
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = UNITS.find((u) => u.re.test(m[2]!));
+  if (!unit || n < 1) return null;
+  const ms = n * unit.ms;
+  return ms <= MAX_MUTE_MS ? { ms, text: `${n} ${unit.word}` } : null;
+}
+
+export interface IssueRef {
+  issueId: string | null;
+  shortId: string | null;
+  /** How answers and /status name it. */
+  label: string;
+}
+
+/** A Sentry issue link (…/issues/1234/…), an issue id (1234) or a short id (FRONT-END-9). */
+export function parseIssueRef(raw: string): IssueRef | null {
+  const s = raw.trim().replace(/^<|>$/g, '');
+  if (/^https?:\/\//i.test(s)) {
+    let url: URL;
+    try {
+      url = new URL(s);
+    } catch {
+      return null;
+    }
+    const id = /\/issues\/(\d{1,20})(?:\/|$)/.exec(url.pathname)?.[1];
+    return id ? { issueId: id, shortId: null, label: `issue ${id}` } : null;
+  }
+  if (/^\d{1,20}$/.test(s)) return { issueId: s, shortId: null, label: `issue ${s}` };
+  if (/^[A-Za-z0-9][A-Za-z0-9_.-]*-[A-Za-z0-9]+$/.test(s) && /[A-Za-z]/.test(s)) {
+    const shortId = s.toUpperCase();
+    return { issueId: null, shortId, label: shortId };
+  }
+  return null;
+}
+
+export const MUTE_USAGE =
+  'Usage: /mute <short id, issue link or issue id> <duration>, e.g. /mute FRONT-END-9 2h (or reply to an alert with /mute 2h). Durations: 30m, 2h, 1d, up to 30d.';
+export const UNMUTE_USAGE = 'Usage: /unmute <short id, issue link or issue id>, or reply to an alert with /unmute.';
+
+/** `/mute` arguments; `replied` is the issue of the alert the command replies to, if any. */
+export function parseMute(args: string[], replied: IssueRef | null): { ref: IssueRef; duration: { ms: number; text: string } } | { error: string } {
+  if (args.length === 1 && replied) {
+    const duration = parseDuration(args[0]!);
+    return duration ? { ref: replied, duration } : { error: MUTE_USAGE };
+  }
+  if (args.length !== 2) return { error: MUTE_USAGE };
+  for (const [r, d] of [
+    [args[0]!, args[1]!],
+    [args[1]!, args[0]!],
+  ] as const) {
+    const duration = parseDuration(d);
+    const ref = parseIssueRef(r);
+    if (duration && ref) return { ref, duration };
+  }
+  return { error: MUTE_USAGE };
+}
+
+export function parseUnmute(args: string[], replied: IssueRef | null): IssueRef | { error: string } {
+  if (args.length === 0 && replied) return replied;
+  if (args.length !== 1) return { error: UNMUTE_USAGE };
+  return parseIssueRef(args[0]!) ?? { error: UNMUTE_USAGE };
+}
+
+// ---- answers --------------------------------------------------------------------------------
+
+/** `2024-05-01 14:02 UTC` */
+export function when(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export function chatIdText(msg: Pick<TgMessage, 'chat' | 'from' | 'message_thread_id' | 'is_topic_message'>): string {
+  const lines = [`Chat id: <code>${msg.chat.id}</code>`];
+  if (msg.is_topic_message && msg.message_thread_id !== undefined) lines.push(`Topic id: <code>${msg.message_thread_id}</code>`);
+  else if (msg.chat.is_forum) lines.push('Topic: General (leave SENTRY_ALERT_TOPIC_ID empty)');
+  if (msg.from) lines.push(`Your user id: <code>${msg.from.id}</code>`);
+  return lines.join('\n');
+}
+
+export interface StatusView {
+  version: string;
+  health: 'ok' | 'degraded';
+  pending: number;
+  oldestPendingAt: number | null;
+  lastDeliveredAt: number | null;
+  undeliverable: number;
+  lastUndeliverableReason: string | null;
+  muted: number;
+  mutes: { label: string; until: number }[];
+  telegramReachable: boolean | null;
+  updates: UpdatesState;
+  /** null: buttons are on; otherwise why they are off. */
+  buttonsOff: string | null;
+}
+
+export function statusText(v: StatusView): string {
+  const lines = [
+    `<b>sentry-tg ${escapeHtml(v.version)}</b> · ${v.health === 'ok' ? '✅ ok' : '⚠️ degraded'}`,
+    `Waiting: ${v.pending}${v.oldestPendingAt !== null ? ` (oldest since ${when(v.oldestPendingAt)})` : ''}`,
+    `Last delivery: ${v.lastDeliveredAt !== null ? when(v.lastDeliveredAt) : 'none yet'}`,
+    `Undeliverable: ${v.undeliverable}${v.lastUndeliverableReason ? ` · last reason: ${escapeHtml(v.lastUndeliverableReason)}` : ''}`,
+    `Muted alerts: ${v.muted}`,
+  ];
+  if (v.mutes.length) {
+    lines.push(`Active mutes: ${v.mutes.map((m) => `${escapeHtml(m.label)} until ${when(m.until)}`).join(', ')}`);
+  }
+  lines.push(`Telegram: ${v.telegramReachable === false ? 'not answering' : 'reachable'}`);
+  lines.push(`Buttons: ${v.buttonsOff === null ? 'on' : `off (${escapeHtml(v.buttonsOff)})`}`);
+  return lines.join('\n');
+}
+
+export function helpText(buttonsOff: string | null): string {
+  return [
+    'I post Sentry alerts here and keep one message per issue up to date.',
+    '',
+    ...BOT_COMMANDS.map((c) => `/${c.command} — ${escapeHtml(c.description)}`),
+    '',
+    buttonsOff === null
+      ? 'Resolve and Archive buttons under an alert change the issue in Sentry; only users listed in SENTRY_TG_ALLOWED_USERS may press them or mute.'
+      : `Resolve and Archive buttons are off: ${escapeHtml(buttonsOff)}.`,
+  ].join('\n');
+}
+
+// ---- the handler ------------------------------------------------------------------------------
+
+export interface CommandDeps {
+  telegram: Pick<Telegram, 'sendMessage'>;
+  store: Pick<Store, 'addMute' | 'removeMutes' | 'issueForShortId' | 'mutedSince' | 'migratedTo' | 'message' | 'activeMute'>;
+  /** The configured alert chat (SENTRY_ALERT_CHAT_ID). */
+  chatId: string;
+  allowedUsers: readonly number[];
+  botUsername: () => string | null;
+  status: () => StatusView;
+  buttonsOff: string | null;
+  logger: Logger;
+  now: () => number;
+}
+
+export function createCommandHandler(deps: CommandDeps) {
+  const { telegram, store, logger } = deps;
+
+  /** The configured chat id this chat is known by (`-100…`, or `@name`), or null. */
+  function configuredAs(chat: TgChat): string | null {
+    const ids = [deps.chatId, store.migratedTo(deps.chatId)].filter((c): c is string => Boolean(c));
+    return (
+      ids.find((c) => c === String(chat.id) || (chat.username !== undefined && c.toLowerCase() === `@${chat.username.toLowerCase()}`)) ??
+      null
+    );
+  }
+
+  async function reply(msg: TgMessage, html: string): Promise<void> {
+    try {
+      await telegram.sendMessage({
+        chat_id: msg.chat.id,
+        text: html,
+        parse_mode: 'HTML',
+        ...(msg.is_topic_message && msg.message_thread_id !== undefined ? { message_thread_id: msg.message_thread_id } : {}),
+        reply_parameters: { message_id: msg.message_id, allow_sending_without_reply: true },
+        link_preview_options: { is_disabled: true },
+      });
+    } catch (err) {
+      logger.warn({ chatId: msg.chat.id, err: (err as Error).message }, 'could not answer a command');
+    }
+  }
+
+  /** The issue of the alert a command replies to. */
+  function repliedIssue(msg: TgMessage, chatId: string): IssueRef | null {
+    const target = msg.reply_to_message;
+    if (!target) return null;
+    const row = store.message(chatId, target.message_id);
+    if (!row?.issueId) return null;
+    let shortId: string | null = null;
+    try {
+      shortId = (JSON.parse(row.content ?? '{}') as { alert?: Alert }).alert?.shortId ?? null;
+    } catch {
+      shortId = null;
+    }
+    return { issueId: row.issueId, shortId, label: shortId ?? `issue ${row.issueId}` };
+  }
+
+  /** A short id is tied to an issue id through the messages this chat got. */
+  function resolve(ref: IssueRef, chatId: string): IssueRef {
+    if (ref.issueId !== null || ref.shortId === null) return ref;
+    return { ...ref, issueId: store.issueForShortId(chatId, ref.shortId) };
+  }
+
+  async function mute(msg: TgMessage, args: string[], chatId: string): Promise<void> {
+    const parsed = parseMute(args, repliedIssue(msg, chatId));
+    if ('error' in parsed) return reply(msg, escapeHtml(parsed.error));
+    const ref = resolve(parsed.ref, chatId);
+    const at = deps.now();
+    const until = at + parsed.duration.ms;
+    store.addMute({
+      chatId,
+      issueId: ref.issueId,
+      shortId: ref.shortId,
+      label: ref.label,
+      until,
+      createdBy: msg.from ? String(msg.from.id) : null,
+      createdAt: at,
+    });
+    logger.info({ chatId, issueId: ref.issueId, shortId: ref.shortId, until: new Date(until).toISOString() }, 'issue muted');
+    const caveat =
+      ref.issueId === null
+        ? `\nThis chat has had no alert for ${escapeHtml(ref.label)} yet, so only alerts that name it are held back; mute with the issue link to be sure.`
+        : '';
+    const where = configuredAs(msg.chat) ? 'this chat' : 'the alert chat';
+    return reply(
+      msg,
+      `🔕 Muted <b>${escapeHtml(ref.label)}</b> in ${where} for ${parsed.duration.text} (until ${when(until)}). ` +
+        `Its alerts are counted but not posted; /unmute ${escapeHtml(ref.shortId ?? ref.issueId ?? '')} ends it.${caveat}`,
+    );
+  }
+
+  async function unmute(msg: TgMessage, args: string[], chatId: string): Promise<void> {
+    const parsed = parseUnmute(args, repliedIssue(msg, chatId));
+    if ('error' in parsed) return reply(msg, escapeHtml(parsed.error));
+    const ref = resolve(parsed, chatId);
+    const at = deps.now();
+    const active = store.activeMute(chatId, ref.issueId, ref.shortId, at);
+    const removed = store.removeMutes(chatId, ref.issueId, ref.shortId);
+    if (removed === 0) return reply(msg, `${escapeHtml(ref.label)} was not muted here.`);
+    const held = active && ref.issueId !== null ? store.mutedSince(chatId, `issue:${ref.issueId}`, active.createdAt) : 0;
+    logger.info({ chatId, issueId: ref.issueId, shortId: ref.shortId }, 'issue unmuted');
+    return reply(msg, `🔔 Unmuted <b>${escapeHtml(ref.label)}</b>${held ? ` (${held} alert${held === 1 ? ' was' : 's were'} held back while muted)` : ''}.`);
+  }
+
+  return async function handleMessage(msg: TgMessage): Promise<void> {
+    const cmd = parseCommand(msg.text, deps.botUsername());
+    if (!cmd) return;
+    const configured = configuredAs(msg.chat);
+    const allowed = msg.from !== undefined && deps.allowedUsers.includes(msg.from.id);
+    if (!configured && !allowed) {
+      logger.debug({ chatId: msg.chat.id, userId: msg.from?.id, command: cmd.name }, 'command from outside the alert chat ignored');
+      return;
+    }
+    // Mutes apply to the chat they are typed in; in a private chat with the bot, to the alert chat.
+    const muteChat = configured ?? store.migratedTo(deps.chatId) ?? deps.chatId;
+    switch (cmd.name) {
+      case 'chatid':
+        return reply(msg, chatIdText(msg));
+      case 'status':
+        return reply(msg, statusText(deps.status()));
+      case 'mute':
+      case 'unmute':
+        if (!allowed) return reply(msg, 'Only users listed in SENTRY_TG_ALLOWED_USERS can mute or unmute alerts.');
+        return cmd.name === 'mute' ? mute(msg, cmd.args, muteChat) : unmute(msg, cmd.args, muteChat);
+      case 'help':
+        return reply(msg, helpText(deps.buttonsOff));
+      default:
+        // Including /start: it is how `setup` finds the chat, and setup answers it itself.
+        return undefined;
+    }
+  };
+}
