@@ -31,11 +31,16 @@ class Conn {
   private buf: Buffer = Buffer.alloc(0);
   private waiting: ((status: number) => void) | null = null;
   private failed: ((err: Error) => void) | null = null;
+  /** The server closed it (keep-alive timeout) or it broke: do not reuse. */
+  closed = false;
   constructor(private readonly socket: Socket) {
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', (e) => this.failed?.(e));
-    socket.on('close', () => this.failed?.(new Error('closed')));
+    socket.on('close', () => {
+      this.closed = true;
+      this.failed?.(new Error('closed'));
+    });
   }
 
   static open(port: number): Promise<Conn> {
@@ -48,9 +53,11 @@ class Conn {
   /** Sends one request and resolves with the response status once the whole answer arrived. */
   request(r: LoadRequest): Promise<number> {
     return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error('closed'));
       this.waiting = resolve;
       this.failed = reject;
-      this.socket.write(r.bytes);
+      // A write to a socket the server just closed reports only through this callback.
+      this.socket.write(r.bytes, (err) => err && reject(err));
     });
   }
 
@@ -113,7 +120,9 @@ export async function openLoop(port: number, rps: number, seconds: number, next:
   for (let i = 0; i < total; i++) {
     const wait = start + (i * 1000) / rps - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const c = free.pop() ?? (await Conn.open(port));
+    let c = free.pop();
+    while (c?.closed) c = free.pop();
+    c ??= await Conn.open(port);
     const t0 = performance.now();
     inflight.push(
       c.request(next()).then(

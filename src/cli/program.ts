@@ -38,7 +38,7 @@ function flagValues(opts: Record<string, unknown>, keys: readonly OptionKey[]): 
 
 const ALL_KEYS = Object.keys(OPTIONS) as OptionKey[];
 const SERVE_KEYS: OptionKey[] = [
-  'telegramToken', 'chatId', 'topicId', 'webhookSecret', 'telegramApiRoot', 'port', 'host', 'dataDir', 'logFile',
+  'telegramToken', 'chatId', 'topicId', 'webhookSecret', 'telegramApiRoot', 'port', 'host', 'dataDir', 'fsync', 'logFile',
   'bodyLimitBytes', 'sentryDsn', 'debugEndpoint', 'publicUrl', 'ngrokAuthtoken', 'allowedUsers', 'sentryAuthToken',
   'sentryOrg', 'sentryUrl', 'updates',
 ];

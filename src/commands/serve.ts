@@ -79,7 +79,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   const dataDir = isAbsolute(settings.dataDir) ? settings.dataDir : resolve(settings.dataDir);
   let store: Store;
   try {
-    store = openStore({ dataDir, fsync: opts.fsync ?? 'full' });
+    store = openStore({ dataDir, fsync: opts.fsync ?? settings.fsync });
   } catch (err) {
     throw new UserError(`Cannot open the database in ${dataDir}: ${(err as Error).message}`, 'Check SENTRY_TG_DATA_DIR and its permissions.');
   }

@@ -195,6 +195,18 @@ export const OPTIONS = {
     parse: text,
     fallback: './data',
   } satisfies OptionDef<string>,
+  fsync: {
+    env: 'SENTRY_TG_FSYNC',
+    flag: 'fsync',
+    arg: '<mode>',
+    description: 'full: answer Sentry only once the alert is on disk (survives a power cut); normal: survives a crash only',
+    defaultText: 'full',
+    parse: (raw) => {
+      const v = raw.trim().toLowerCase();
+      return v === 'full' || v === 'normal' ? ok(v) : bad(`must be full or normal, got "${raw}"`);
+    },
+    fallback: 'full',
+  } satisfies OptionDef<'full' | 'normal'>,
   port: {
     env: 'PORT',
     flag: 'port',

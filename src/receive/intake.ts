@@ -21,7 +21,7 @@ export interface Accepted {
 }
 
 export interface IntakeDeps {
-  store: Pick<Store, 'acceptMany'>;
+  store: Pick<Store, 'acceptMany' | 'durable'>;
   routeConfig: RouteConfig;
   now: () => number;
   /** Called after each commit with the chats that have new work, to wake the dispatcher. */
@@ -38,14 +38,20 @@ export function createIntake(deps: IntakeDeps) {
   function flush(): void {
     const current = batch;
     batch = [];
+    let results: { id: number | null; duplicate: boolean }[];
     try {
-      const results = deps.store.acceptMany(current.map((b) => b.row));
-      current.forEach((b, i) => b.resolve({ ...results[i]!, alert: b.alert }));
+      results = deps.store.acceptMany(current.map((b) => b.row));
     } catch (err) {
       for (const b of current) b.reject(err);
       return;
     }
+    // Answer only once the commit is on disk; the dispatcher may start at once, since a
+    // delivery of a commit that is later lost to a power cut is only a harmless extra message.
     deps.onAccepted([...new Set(current.map((b) => b.row.chatId))]);
+    deps.store.durable().then(
+      () => current.forEach((b, i) => b.resolve({ ...results[i]!, alert: b.alert })),
+      (err: unknown) => current.forEach((b) => b.reject(err)),
+    );
   }
 
   return {
