@@ -124,16 +124,22 @@ export async function openLoop(port: number, rps: number, seconds: number, next:
     while (c?.closed) c = free.pop();
     c ??= await Conn.open(port);
     const t0 = performance.now();
-    inflight.push(
-      c.request(next()).then(
+    const req = next();
+    // A keep-alive socket the server closed at the very moment we wrote to it: the request
+    // never reached the application, so it is sent again on a fresh connection (once).
+    const attempt = (conn: Conn, retry: boolean): Promise<void> =>
+      conn.request(req).then(
         (status) => {
           if (status >= 200 && status < 300) latenciesMs.push(performance.now() - t0);
           else errors++;
-          free.push(c);
+          free.push(conn);
         },
-        () => void errors++,
-      ),
-    );
+        async () => {
+          if (!retry) return void errors++;
+          return attempt(await Conn.open(port), false);
+        },
+      );
+    inflight.push(attempt(c, true));
   }
   await Promise.all(inflight);
   const elapsed = (performance.now() - start) / 1000;

@@ -143,7 +143,7 @@ export function createDispatcher(opts: DispatcherOptions) {
   const backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
   const storm = { ...DEFAULT_STORM, ...opts.storm };
   const giveUpAfterMs = opts.giveUpAfterMs ?? 24 * 60 * 60_000;
-  const batchSize = opts.batchSize ?? 500;
+  const batchSize = opts.batchSize ?? 2000;
   const actions = opts.actions ?? null;
   const makeKey = opts.newKey ?? newKey;
 

@@ -1,7 +1,7 @@
 // The only module that speaks SQL. Everything durable lives here: the outbox, the map from a
 // Sentry issue to its Telegram message, chat migrations, delivery attempts.
 import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 
@@ -111,11 +111,18 @@ export interface StoreStats {
 
 export type Store = ReturnType<typeof openStore>;
 
+const DB_FILE = 'sentry-tg.db';
+
+/** Where the database of a data directory lives (relative directories resolve against `cwd`). */
+export function databasePath(dataDir: string, cwd: string = process.cwd()): string {
+  return join(isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir), DB_FILE);
+}
+
 export function openStore(opts: StoreOptions) {
   let filename = opts.filename;
   if (!filename) {
     mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-    filename = join(opts.dataDir, 'sentry-tg.db');
+    filename = databasePath(opts.dataDir);
   }
   const db = new Database(filename);
   db.pragma('journal_mode = WAL');

@@ -9,7 +9,7 @@ import {
   type TgUser,
 } from '../../deliver/telegram.js';
 import { checker, messageOf, type CheckResult, type DoctorEnv } from './check.js';
-import type { StoreReport } from './store.js';
+import { when, type StoreReport } from './store.js';
 
 export interface TelegramFindings {
   bot: TgUser | null;
@@ -159,7 +159,7 @@ function checkTopic(chat: TgChat, topicId: number, chatId: string, store: StoreR
     );
   }
   const lastDelivered = store?.lastDeliveredToTopic(chatId, topicId) ?? null;
-  if (lastDelivered !== null) return c.ok(`topic ${topicId}: alerts were delivered there (last ${lastDelivered})`);
+  if (lastDelivered !== null) return c.ok(`topic ${topicId}: alerts were delivered there (last ${when(lastDelivered)})`);
   return c.warn(
     `topic ${topicId} in ${chatName(chat)}: cannot be verified without posting (the Bot API cannot look topics up)`,
     'Run `sentry-tg test-send` to post a sample alert into it',
