@@ -78,17 +78,6 @@ export interface CallbackRow {
   createdAt: number;
 }
 
-export interface MuteRow {
-  id: number;
-  chatId: string;
-  issueId: string | null;
-  shortId: string | null;
-  label: string;
-  until: number;
-  createdBy: string | null;
-  createdAt: number;
-}
-
 export interface NewMute {
   chatId: string;
   issueId: string | null;
@@ -98,6 +87,8 @@ export interface NewMute {
   createdBy: string | null;
   createdAt: number;
 }
+
+export type MuteRow = NewMute & { id: number };
 
 export interface StoreStats {
   pending: number;
