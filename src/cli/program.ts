@@ -2,7 +2,6 @@
 // command. Every setting flag shows its environment twin and default in --help.
 import { Command, Option } from 'commander';
 import { loadSettings, type Loaded } from '../config/load.js';
-import { loadTolerant } from '../commands/doctor/config.js';
 import { OPTIONS, type OptionDef, type OptionKey } from '../config/options.js';
 import { VERSION } from '../version.js';
 import type { Context } from './context.js';
@@ -118,12 +117,13 @@ export function createProgram(ctx: Context, commands: Commands, run: Run): Comma
     run(
       Promise.resolve().then(() => {
         const global = program.opts<{ envFile: string }>();
-        const { loaded, problems } = loadTolerant({
+        const loaded = loadSettings({
           envFile: { path: global.envFile, explicit: program.getOptionValueSource('envFile') === 'cli' },
           env: ctx.env,
           flags: flagValues(cmd.opts(), ALL_KEYS),
+          tolerant: true,
         });
-        return commands.doctor(ctx, loaded, { ...cmd.opts(), envFile: global.envFile, configProblems: problems });
+        return commands.doctor(ctx, loaded, { ...cmd.opts(), envFile: global.envFile, configProblems: loaded.problems });
       }),
     );
   });

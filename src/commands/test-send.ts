@@ -3,6 +3,7 @@
 // error handling) — over an in-memory store, so a running receiver is never disturbed.
 import type { Context } from '../cli/context.js';
 import type { Loaded } from '../config/load.js';
+import { timeoutFlagMs } from '../config/options.js';
 import { createDispatcher, type DispatcherOptions } from '../deliver/dispatcher.js';
 import { createTelegramStatus } from '../deliver/status.js';
 import {
@@ -50,15 +51,6 @@ function kindsOf(flags: TestSendFlags): SampleKind[] {
     throw new UserError(`Unknown kind "${flags.kind}".`, `Choose one of: ${SAMPLE_KINDS.join(', ')} (or --all).`);
   }
   return [kind];
-}
-
-function parseTimeout(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_SEND_TIMEOUT_MS;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new UserError(`--timeout must be a number of seconds, got "${raw}".`);
-  }
-  return Math.round(seconds * 1000);
 }
 
 /** What each kind looks like in Telegram, without Telegram. */
@@ -260,7 +252,7 @@ export async function testSendCommand(
       'Set SENTRY_ALERT_TELEGRAM_TOKEN and SENTRY_ALERT_CHAT_ID (or pass --telegram-token and --chat-id), or use --dry-run.',
     );
   }
-  const outcomes = await sendSamples(ctx, { telegramToken, chatId, topicId, telegramApiRoot }, kinds, parseTimeout(flags.timeout), flags.debug === true, opts);
+  const outcomes = await sendSamples(ctx, { telegramToken, chatId, topicId, telegramApiRoot }, kinds, timeoutFlagMs(flags.timeout, DEFAULT_SEND_TIMEOUT_MS), flags.debug === true, opts);
   const failed = outcomes.some((o) => o.status === 'failed') || outcomes.length < kinds.length;
   return failed ? 1 : 0;
 }

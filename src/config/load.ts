@@ -12,6 +12,11 @@ export interface LoadInput {
   flags: Partial<Record<OptionKey, string>>;
   /** Options this command cannot run without. */
   required?: OptionKey[];
+  /**
+   * Report problems instead of throwing: an invalid value falls back to its default (doctor
+   * runs on a broken configuration and shows the problems as a failed check).
+   */
+  tolerant?: boolean;
 }
 
 export interface Loaded {
@@ -19,6 +24,10 @@ export interface Loaded {
   /** Which source each set option came from, for doctor and setup summaries. */
   sources: Partial<Record<OptionKey, 'file' | 'env' | 'flag' | 'default'>>;
   envFileFound: boolean;
+  /** The env file read, as the user named it (`explicit`) or the default `.env`. */
+  envFile: { path: string; explicit: boolean };
+  /** Every problem found; empty unless `tolerant` (otherwise they are thrown). */
+  problems: string[];
 }
 
 export function readEnvFile(path: string): Record<string, string> | null {
@@ -34,8 +43,14 @@ export function readEnvFile(path: string): Record<string, string> | null {
 
 export function loadSettings(input: LoadInput): Loaded {
   const problems: string[] = [];
-  const file = readEnvFile(input.envFile.path);
-  if (file === null && input.envFile.explicit) {
+  let file: Record<string, string> | null = null;
+  try {
+    file = readEnvFile(input.envFile.path);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (file === null && input.envFile.explicit && problems.length === 0) {
     problems.push(`env file ${input.envFile.path} does not exist`);
   }
   const settings: Record<string, unknown> = {};
@@ -64,6 +79,10 @@ export function loadSettings(input: LoadInput): Loaded {
     if ('error' in parsed) {
       // Never echo a secret's value back, even when it is malformed.
       problems.push(`${where} ${def.secret ? redactedReason(parsed.error) : parsed.error}`);
+      if (input.tolerant && def.fallback !== undefined) {
+        settings[key] = def.fallback;
+        sources[key] = 'default';
+      }
       continue;
     }
     if (parsed.value !== undefined) {
@@ -78,8 +97,8 @@ export function loadSettings(input: LoadInput): Loaded {
       problems.push(`${def.env} is not set (or pass --${def.flag}): ${def.description}`);
     }
   }
-  if (problems.length) throw new ConfigError(problems);
-  return { settings: settings as Settings, sources, envFileFound: file !== null };
+  if (problems.length && !input.tolerant) throw new ConfigError(problems);
+  return { settings: settings as Settings, sources, envFileFound: file !== null, envFile: input.envFile, problems };
 }
 
 function redactedReason(reason: string): string {

@@ -1,5 +1,6 @@
 // The single list of settings: each has an env name, a flag, a default and a parser.
 // The commander program, the README table and validation are all driven from it.
+import { UserError } from '../errors.js';
 
 export interface OptionDef<T> {
   /** Environment variable (and `.env` key). */
@@ -273,3 +274,13 @@ export type Settings = { [K in OptionKey as HasFallback<K>]: ValueOf<K> } & {
 export const SECRET_ENV_NAMES: string[] = Object.values(OPTIONS)
   .filter((o: OptionDef<unknown>) => o.secret)
   .map((o) => o.env);
+
+/** `--timeout <seconds>` of doctor and test-send, in ms; undefined takes the default. */
+export function timeoutFlagMs(raw: string | undefined, defaultMs: number): number {
+  if (raw === undefined) return defaultMs;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UserError(`--timeout must be a number of seconds, got "${raw}".`);
+  }
+  return Math.round(seconds * 1000);
+}

@@ -97,6 +97,8 @@ describe('test-send', () => {
       settings: { telegramToken: FAKE_TOKEN, chatId: String(GROUP), telegramApiRoot: tg.url } as Settings,
       sources: {},
       envFileFound: false,
+      envFile: { path: '.env', explicit: false },
+      problems: [],
     } satisfies Loaded;
     const code = await testSendCommand(ctx, loaded, { all: true }, { pacing: FAST });
     expect(code).toBe(0);

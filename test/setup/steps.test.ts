@@ -14,7 +14,6 @@ import {
   REGRESSION,
 } from '../../src/commands/setup/register.js';
 import { callsFor, explainMissingScopes } from '../../src/commands/setup/sentry.js';
-import { envFileArg } from '../../src/commands/setup/session.js';
 import { envUpdates } from '../../src/commands/setup/write-env.js';
 
 const OURS = 'https://alerts.example.com/api/sentry-webhook/NEWTOKEN';
@@ -183,17 +182,6 @@ describe('scopes', () => {
       'project:write: needed for POST /api/0/projects/{org}/{project}/plugins/webhooks/ {"test":true} (send the test alert)',
       'alerts:write or project:write: needed for POST /api/0/projects/{org}/{project}/rules/ (create the alert rule)',
     ]);
-  });
-});
-
-describe('envFileArg', () => {
-  it.each([
-    [['node', 'sentry-tg', 'setup'], null],
-    [['node', 'sentry-tg', '--env-file', 'prod.env', 'setup'], 'prod.env'],
-    [['node', 'sentry-tg', 'setup', '--env-file=x/.env'], 'x/.env'],
-    [['node', 'sentry-tg', 'setup', '--', '--env-file', 'no'], null],
-  ])('%j → %j', (argv, want) => {
-    expect(envFileArg(argv)).toBe(want);
   });
 });
 

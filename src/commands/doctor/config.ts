@@ -2,66 +2,8 @@
 import { statSync } from 'node:fs';
 import { dirname, relative, isAbsolute } from 'node:path';
 import { execa } from 'execa';
-import { loadSettings, readEnvFile, type LoadInput, type Loaded } from '../../config/load.js';
-import { OPTIONS, type OptionDef, type OptionKey, type Settings } from '../../config/options.js';
-import { ConfigError } from '../../errors.js';
+import { OPTIONS, type OptionKey } from '../../config/options.js';
 import { checker, messageOf, type CheckResult, type DoctorEnv } from './check.js';
-
-/**
- * Like `loadSettings`, but a doctor must still run on a broken configuration: invalid values
- * are dropped and reported as problems instead of stopping everything. The precedence is
- * loadSettings' own (flags > environment > .env > default); it is only re-walked on failure.
- */
-export function loadTolerant(input: LoadInput): { loaded: Loaded; problems: string[] } {
-  try {
-    return { loaded: loadSettings(input), problems: [] };
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-  }
-  const problems: string[] = [];
-  let file: Record<string, string> | null = null;
-  try {
-    file = readEnvFile(input.envFile.path);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
-  }
-  if (file === null && input.envFile.explicit && problems.length === 0) {
-    problems.push(`env file ${input.envFile.path} does not exist`);
-  }
-  const settings: Record<string, unknown> = {};
-  const sources: Loaded['sources'] = {};
-  for (const [key, def] of Object.entries(OPTIONS) as [OptionKey, OptionDef<unknown>][]) {
-    const candidates: [string | undefined, 'flag' | 'env' | 'file', string][] = [
-      [input.flags[key], 'flag', `--${def.flag}`],
-      [input.env[def.env] || undefined, 'env', def.env],
-      [file?.[def.env] || undefined, 'file', `${def.env} in ${input.envFile.path}`],
-    ];
-    const found = candidates.find(([raw]) => raw !== undefined);
-    if (found === undefined) {
-      if (def.fallback !== undefined) {
-        settings[key] = def.fallback;
-        sources[key] = 'default';
-      }
-      continue;
-    }
-    const [raw, source, where] = found;
-    const parsed = def.parse(raw!);
-    if ('error' in parsed) {
-      problems.push(`${where} ${def.secret ? parsed.error.replace(/"[^"]*"/g, '(hidden)') : parsed.error}`);
-      if (def.fallback !== undefined) {
-        settings[key] = def.fallback;
-        sources[key] = 'default';
-      }
-      continue;
-    }
-    if (parsed.value !== undefined) {
-      settings[key] = parsed.value;
-      sources[key] = source;
-    }
-  }
-  return { loaded: { settings: settings as Settings, sources, envFileFound: file !== null }, problems };
-}
 
 /** `.env` relative to the working directory when it is inside it, else absolute. */
 export function shownPath(path: string, cwd: string): string {

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import type { Context } from '../../cli/context.js';
 import type { Loaded } from '../../config/load.js';
-import { UserError } from '../../errors.js';
+import { timeoutFlagMs } from '../../config/options.js';
 import { registerSecret } from '../../log/redact.js';
 import type { CheckResult, DoctorEnv } from './check.js';
 import { checkConfig, checkEnvFileGit, checkEnvFileMode, checkWebhookSecret } from './config.js';
@@ -60,15 +60,6 @@ export async function runDoctor(env: DoctorEnv): Promise<DoctorReport> {
   }
 }
 
-function parseTimeout(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_TIMEOUT_MS;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new UserError(`--timeout must be a number of seconds, got "${raw}".`);
-  }
-  return Math.round(seconds * 1000);
-}
-
 export function printReport(ctx: Pick<Context, 'out'>, report: DoctorReport): void {
   for (const check of report.checks) {
     const line = `${check.title}: ${check.detail}`;
@@ -97,7 +88,7 @@ export async function doctorCommand(
     cwd: ctx.cwd,
     fetch: ctx.fetch,
     now: ctx.now,
-    timeoutMs: parseTimeout(flags.timeout),
+    timeoutMs: timeoutFlagMs(flags.timeout, DEFAULT_TIMEOUT_MS),
   });
   if (flags.json) ctx.out.plain(JSON.stringify(report, null, 2));
   else printReport(ctx, report);

@@ -67,20 +67,10 @@ export interface Session {
   changes: Changes;
 }
 
-/** `--env-file` is a program-level option, so it is read from argv rather than the setup flags. */
-export function envFileArg(argv: readonly string[]): string | null {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') break;
-    if (a === '--env-file') return argv[i + 1] ?? null;
-    if (a.startsWith('--env-file=')) return a.slice('--env-file='.length);
-  }
-  return null;
-}
-
 export function createSession(ctx: Context, loaded: Loaded, rawFlags: Record<string, unknown>): Session {
   const flags = readFlags(rawFlags);
-  const envArg = envFileArg(ctx.argv);
+  // `--env-file` is a program-level option; the loader already resolved it (default `.env`).
+  const envArg = loaded.envFile.path === '.env' ? null : loaded.envFile.path;
   return {
     ctx,
     interactive: ctx.interactive && !flags.nonInteractive && !flags.yes,
@@ -88,7 +78,7 @@ export function createSession(ctx: Context, loaded: Loaded, rawFlags: Record<str
     flags,
     settings: { ...loaded.settings },
     sources: { ...loaded.sources },
-    envPath: resolve(ctx.cwd, envArg ?? '.env'),
+    envPath: resolve(ctx.cwd, loaded.envFile.path),
     envArg,
     changes: { local: [], remote: [] },
   };
