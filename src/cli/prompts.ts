@@ -1,10 +1,12 @@
-// The real prompts, behind the Prompts interface so tests can script answers.
-import { confirm, input, password, select } from '@inquirer/prompts';
+// The real prompts, behind the Prompts interface so tests can script answers. @inquirer/prompts
+// loads on the first question, not at start-up.
 import type { Prompts } from './context.js';
 
+const inquirer = () => import('@inquirer/prompts');
+
 export const inquirerPrompts: Prompts = {
-  input: (o) => input(o),
-  password: (o) => password({ ...o, mask: '*' }),
-  select: (o) => select(o),
-  confirm: (o) => confirm(o),
+  input: async (o) => (await inquirer()).input(o),
+  password: async (o) => (await inquirer()).password({ ...o, mask: '*' }),
+  select: async (o) => (await inquirer()).select(o),
+  confirm: async (o) => (await inquirer()).confirm(o),
 };

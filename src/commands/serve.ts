@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { isAbsolute, resolve } from 'node:path';
-import * as Sentry from '@sentry/node';
 import { startActing, type Acting } from '../act/act.js';
 import type { UpdateLoopConfig } from '../act/updates.js';
 import type { Context } from '../cli/context.js';
@@ -103,9 +102,9 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     onAccepted: (chatIds) => dispatcher.wake(chatIds),
   });
 
-  if (settings.sentryDsn) {
-    Sentry.init({ dsn: settings.sentryDsn, release: `sentry-tg@${VERSION}` });
-  }
+  // The SDK is heavy (tens of MB): loaded only when the receiver reports its own errors.
+  const Sentry = settings.sentryDsn ? await import('@sentry/node') : null;
+  Sentry?.init({ dsn: settings.sentryDsn, release: `sentry-tg@${VERSION}` });
 
   let acting: Acting | null = null;
   const health = (): Health => {
@@ -136,7 +135,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
 
   const receiveLogger = logger.child({ part: 'receive' });
   const reportError = (err: unknown) => {
-    if (settings.sentryDsn) Sentry.captureException(err);
+    Sentry?.captureException(err);
   };
   const webhook = createWebhookHandler({
     webhookSecret: settings.webhookSecret,
@@ -155,7 +154,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     webhook,
     debugError: () => {
       const err = new Error('sentry-tg /sentry-debug test error');
-      return settings.sentryDsn ? Sentry.captureException(err) : undefined;
+      return Sentry?.captureException(err);
     },
     reportError,
   });
@@ -286,7 +285,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
         await dispatcher.stop();
         await tunnel?.close().catch(() => undefined);
         store.close();
-        if (settings.sentryDsn) await Sentry.close(2000);
+        await Sentry?.close(2000);
       })();
       return closing;
     },
