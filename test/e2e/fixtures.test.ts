@@ -91,7 +91,7 @@ afterAll(async () => {
 });
 
 describe.sequential('each published Sentry payload reaches Telegram as the right message', () => {
-  it('covers every fixture in shared/fixtures/sentry', () => {
+  it('covers every fixture in test/fixtures/sentry', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual(fixtureNames());
   });
 

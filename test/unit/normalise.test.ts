@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/normalise/alert.js';
 import { levelFromAny, normalise } from '../../src/normalise/normalise.js';
+import { fixture as readFixture } from '../helpers.js';
 
-// The shared folder sits beside the repository (locally and in CI).
 function fixture(name: string): Record<string, unknown> {
-  const url = new URL(`../../../shared/fixtures/sentry/${name}`, import.meta.url);
-  return JSON.parse(readFileSync(url, 'utf8')) as Record<string, unknown>;
+  return readFixture(name) as Record<string, unknown>;
 }
 
 function deepFreeze<T>(value: T): T {
