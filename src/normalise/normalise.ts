@@ -167,7 +167,7 @@ function unknownAlert(input: Incoming): Alert {
         : 'Unrecognised Sentry payload',
     fields: unknownFields(input.body),
     ...(resource !== undefined && isKnownResource(resource)
-      ? { unexpected: unexpectedShape(resource, action ?? 'unknown') }
+      ? { unexpected: unexpectedShape(resource, action) }
       : {}),
     dedupKey: null,
   };

@@ -26,9 +26,10 @@ export function isKnownResource(resource: string): boolean {
 }
 
 /** One line for the log: which webhook and what it lacked. */
-export function unexpectedShape(resource: string, action: string): string {
+export function unexpectedShape(resource: string, action: string | undefined): string {
   const part = EXPECTED_PART[resource] ?? 'data';
-  return `Sentry sent ${resource}.${action} without a readable ${part}: the message shows what could be found`;
+  const what = action === undefined ? resource : `${resource}.${action}`;
+  return `Sentry sent ${what} without a readable ${part}: the message shows what could be found`;
 }
 
 export interface Found {

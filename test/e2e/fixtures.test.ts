@@ -29,6 +29,22 @@ const EXPECTED: Record<string, { text: string; button?: string }> = {
     ].join('\n'),
     button: 'https://sentry.io/organizations/test-org/issues/1117540176/events/e4874d664c3540c1a32eab185f12c5ab/',
   },
+  'error.created.json': {
+    text: [
+      '❌ SENTRY ALERT',
+      '',
+      "ERROR: InvalidOperation: [<class 'decimal.InvalidOperation'>]",
+      '',
+      '📍 Location: billing/totals.py:41 in apply_discount',
+      '',
+      '🗂 Project: shop-api',
+      '🌍 Environment: production',
+      '📦 Release: shop-api@2.14.0',
+      '',
+      '🔗 View in Sentry',
+    ].join('\n'),
+    button: 'https://sentry.io/organizations/acme-shop/issues/4502117833/events/7f3c2a9e51d84b06a1e4c0d2b8f96e13/',
+  },
   'installation.created.json': {
     text: ['🔌 Sentry integration installed', '✍️ By: Meredith Heller', '• Organization: test-org', '• App: webhooks-galore'].join('\n'),
   },
