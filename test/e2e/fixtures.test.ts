@@ -92,7 +92,8 @@ let receiver: Receiver;
 let dir: ReturnType<typeof tempDir>;
 
 beforeAll(async () => {
-  tg = await startFakeTelegram({ limits: false });
+  // Telegram's real limits, and the receiver's production pacing.
+  tg = await startFakeTelegram();
   tg.addChat({ id: CHAT, type: 'supergroup', title: 'alerts' });
   dir = tempDir();
   receiver = await startReceiver({
@@ -147,5 +148,10 @@ describe.sequential('each published Sentry payload reaches Telegram as the right
     await tg.waitFor((t) => t.messagesIn(CHAT).length > before);
     await new Promise((r) => setTimeout(r, 300));
     expect(tg.messagesIn(CHAT).length - before).toBe(1);
+  });
+
+  it('nothing was refused or rate-limited on the way', () => {
+    expect(tg.calls.filter((c) => c.status !== 200 && c.method.toLowerCase() !== 'getupdates')).toEqual([]);
+    expect(tg.rateLimited).toBe(0);
   });
 });
