@@ -5,6 +5,7 @@
 // and organisation (looked up in the store), so the data stays far below Telegram's 64 bytes.
 import type { InlineButton } from '../deliver/telegram.js';
 import { cutUtf16 } from '../render/fit.js';
+import { linkUrl } from '../render/link.js';
 import type { IssueUpdate } from '../sentry/api.js';
 import type { CallbackRow } from '../store/store.js';
 
@@ -59,7 +60,9 @@ export function actionKeyboard(status: IssueStatus, key: string, url: string | u
   }
   const row =
     status === 'resolved' ? [button('ur')] : status === 'ignored' ? [button('ua')] : [button('r'), button('am')];
-  if (url) row.push({ text: 'Open in Sentry', url });
+  // Only a link Telegram takes: one it refuses would fail the whole message.
+  const link = linkUrl(url);
+  if (link) row.push({ text: 'Open in Sentry', url: link });
   return [row];
 }
 

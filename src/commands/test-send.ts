@@ -159,7 +159,11 @@ function pipeline(
           const verdict = classifyTelegramError(err);
           if (verdict.kind === 'bad-html') notes.push('Telegram refused the HTML, so it went out as plain text: please report this as a bug');
           if (verdict.kind === 'thread-gone') {
-            notes.push(`topic ${settings.topicId} was not found, so it went to the General topic: fix SENTRY_ALERT_TOPIC_ID`);
+            notes.push(
+              verdict.closed
+                ? `topic ${settings.topicId} is closed, so it went to the General topic: reopen it or change SENTRY_ALERT_TOPIC_ID`
+                : `topic ${settings.topicId} was not found, so it went to the General topic: fix SENTRY_ALERT_TOPIC_ID`,
+            );
           }
           if (verdict.kind === 'migrated') {
             notes.push(`the group became a supergroup: set SENTRY_ALERT_CHAT_ID=${verdict.newChatId}`);

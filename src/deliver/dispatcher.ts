@@ -11,7 +11,7 @@ import { issueIdOf } from '../group/group-key.js';
 import type { Logger } from '../log/logger.js';
 import type { Alert } from '../normalise/alert.js';
 import { normalise } from '../normalise/normalise.js';
-import { MAX_URL_LENGTH, render, renderDigest, type DigestLine, type Rendered } from '../render/render.js';
+import { render, renderDigest, type DigestLine, type Rendered } from '../render/render.js';
 import type { MessageRow, PendingRow, Store } from '../store/store.js';
 import {
   applyAction,
@@ -97,6 +97,12 @@ interface DigestContent {
   lines: (DigestLine & { groupKey: string | null; count: number })[];
 }
 
+/** How a message goes out: as rendered, or without what Telegram refused. */
+interface Variant {
+  plain: boolean;
+  keyboard: boolean;
+}
+
 const JOB_ATTEMPTS = 5;
 const ISSUE_STATUSES = new Set(['unresolved', 'resolved', 'ignored']);
 
@@ -160,43 +166,58 @@ export function createDispatcher(opts: DispatcherOptions) {
   let wakeUp: (() => void) | null = null;
   let loopDone: Promise<void> = Promise.resolve();
 
-  // ---- Telegram calls, with the plain-text fallback -------------------------------------
+  // ---- Telegram calls, with the plain-text and no-keyboard fallbacks ----------------------
 
-  function sendParams(chatId: string, threadId: number | null, r: Rendered, plain: boolean, replyTo?: number): SendParams {
+  function sendParams(chatId: string, threadId: number | null, r: Rendered, as: Variant, replyTo?: number): SendParams {
     return {
       chat_id: chatId,
-      text: plain ? r.plain : r.html,
-      ...(plain ? {} : { parse_mode: 'HTML' as const }),
+      text: as.plain ? r.plain : r.html,
+      ...(as.plain ? {} : { parse_mode: 'HTML' as const }),
       ...(threadId !== null ? { message_thread_id: threadId } : {}),
-      ...(r.buttons.length ? { reply_markup: { inline_keyboard: r.buttons } } : {}),
+      ...(as.keyboard && r.buttons.length ? { reply_markup: { inline_keyboard: r.buttons } } : {}),
       ...(replyTo !== undefined ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}),
       link_preview_options: { is_disabled: true },
     };
   }
 
-  /** Runs `call` with HTML; if Telegram cannot parse it, logs loudly and resends as plain text. */
-  async function withFallback<T>(call: (plain: boolean) => Promise<T>, chatId: string): Promise<T> {
-    try {
-      return await call(false);
-    } catch (err) {
-      if (classifyTelegramError(err).kind !== 'bad-html') throw err;
-      logger.error({ err, chatId }, 'Telegram could not parse our HTML: sending as plain text (please report this)');
-      pacer.spend(chatId, now());
-      return call(true);
+  /**
+   * Runs `call` as rendered. If Telegram cannot parse our HTML, resends as plain text (and logs
+   * loudly: that is our bug); if it refuses the keyboard (a button URL it does not take),
+   * resends without it: the alert matters more than its buttons, and the link is in the text.
+   * At most three calls.
+   */
+  async function withFallback<T>(call: (as: Variant) => Promise<T>, chatId: string): Promise<T> {
+    const as: Variant = { plain: false, keyboard: true };
+    for (;;) {
+      try {
+        return await call(as);
+      } catch (err) {
+        const kind = classifyTelegramError(err).kind;
+        if (kind === 'bad-html' && !as.plain) {
+          logger.error({ err, chatId }, 'Telegram could not parse our HTML: sending as plain text (please report this)');
+          as.plain = true;
+        } else if (kind === 'bad-markup' && as.keyboard) {
+          logger.warn({ err: (err as Error).message, chatId }, 'Telegram refused the buttons: sending the alert without them');
+          as.keyboard = false;
+        } else {
+          throw err;
+        }
+        pacer.spend(chatId, now());
+      }
     }
   }
 
   async function send(chatId: string, threadId: number | null, r: Rendered, replyTo?: number): Promise<number> {
     pacer.spend(chatId, now());
-    const msg = await withFallback((plain) => telegram.sendMessage(sendParams(chatId, threadId, r, plain, replyTo)), chatId);
+    const msg = await withFallback((as) => telegram.sendMessage(sendParams(chatId, threadId, r, as, replyTo)), chatId);
     return msg.message_id;
   }
 
   async function edit(chatId: string, messageId: number, r: Rendered): Promise<void> {
     pacer.spend(chatId, now());
     try {
-      await withFallback((plain) => {
-        const { message_thread_id: _thread, reply_parameters: _reply, ...p } = sendParams(chatId, null, r, plain);
+      await withFallback((as) => {
+        const { message_thread_id: _thread, reply_parameters: _reply, ...p } = sendParams(chatId, null, r, as);
         return telegram.editMessageText({ ...p, message_id: messageId });
       }, chatId);
     } catch (err) {
@@ -224,13 +245,9 @@ export function createDispatcher(opts: DispatcherOptions) {
 
   // ---- Issue messages ---------------------------------------------------------------------
 
-  function usableUrl(url: string | undefined): string | undefined {
-    return url && url.length <= MAX_URL_LENGTH ? url : undefined;
-  }
-
   /** The action keyboard when write-back is on and the message has a key; else the link button. */
   function buttonsFor(view: IssueView, key: string | null, menu: Menu = 'main') {
-    return actions && key ? actionKeyboard(view.state.status, key, usableUrl(view.body.url), menu) : undefined;
+    return actions && key ? actionKeyboard(view.state.status, key, view.body.url, menu) : undefined;
   }
 
   function keyOf(chatId: string, messageId: number): string | null {
@@ -653,7 +670,12 @@ export function createDispatcher(opts: DispatcherOptions) {
         const threadId = rows[0]!.threadId;
         if (threadId === null) break;
         store.dropThread(chatId, threadId);
-        logger.warn({ chatId, threadId }, 'the forum topic is gone: sending to the General topic; fix SENTRY_ALERT_TOPIC_ID');
+        logger.warn(
+          { chatId, threadId },
+          verdict.closed
+            ? 'the forum topic is closed: sending to the General topic; reopen it or change SENTRY_ALERT_TOPIC_ID'
+            : 'the forum topic is gone: sending to the General topic; fix SENTRY_ALERT_TOPIC_ID',
+        );
         return;
       }
       case 'edit-target-gone':

@@ -181,8 +181,9 @@ export type TelegramVerdict =
   | { kind: 'retry-after'; seconds: number } // 429: wait exactly this long for this chat
   | { kind: 'transient' } // network, timeout, 5xx: back off and retry
   | { kind: 'migrated'; newChatId: number } // group became a supergroup: resend there
-  | { kind: 'thread-gone' } // forum topic deleted: resend to General
+  | { kind: 'thread-gone'; closed: boolean } // forum topic deleted or closed: resend to General
   | { kind: 'bad-html' } // can't parse entities: resend as plain text
+  | { kind: 'bad-markup' } // a button or the keyboard refused (BUTTON_URL_INVALID…): resend without
   | { kind: 'not-modified' } // edit with identical content: success
   | { kind: 'edit-target-gone' } // the message was deleted: send a new one
   | { kind: 'fatal'; reason: string; hint: string }; // retrying will not help
@@ -194,12 +195,17 @@ export function classifyTelegramError(err: unknown): TelegramVerdict {
   if (err.code === 429) return { kind: 'retry-after', seconds: Math.max(1, err.retryAfterSeconds ?? 5) };
   if (err.code >= 500) return { kind: 'transient' };
   if (err.migrateToChatId !== undefined) return { kind: 'migrated', newChatId: err.migrateToChatId };
-  if (d.includes('message thread not found') || d.includes('topic_deleted') || d.includes('topic closed'))
-    return { kind: 'thread-gone' };
+  if (d.includes('topic_closed') || d.includes('topic closed')) return { kind: 'thread-gone', closed: true };
+  if (d.includes('message thread not found') || d.includes('topic_deleted')) return { kind: 'thread-gone', closed: false };
   if (d.includes("can't parse entities") || d.includes('can not parse entities')) return { kind: 'bad-html' };
+  // Before the markup test: this one says "…reply markup are exactly the same…".
   if (d.includes('message is not modified')) return { kind: 'not-modified' };
   if (d.includes('message to edit not found') || d.includes("message can't be edited"))
     return { kind: 'edit-target-gone' };
+  // BUTTON_URL_INVALID, "inline keyboard button URL '…' is invalid", BUTTON_DATA_INVALID,
+  // "can't parse reply keyboard markup JSON object", REPLY_MARKUP_INVALID…: the message
+  // itself is fine without its keyboard.
+  if (err.code === 400 && /button|keyboard|reply[ _]?markup/.test(d)) return { kind: 'bad-markup' };
   return { kind: 'fatal', reason: `${err.code} ${err.description}`, hint: telegramHint(err) };
 }
 

@@ -60,6 +60,11 @@ export interface Alert {
   /** Extra label/value lines (metric thresholds, unknown payload keys). */
   fields: Field[];
   /**
+   * Set when a resource we know arrived in a shape we do not read: says what was missing, for a
+   * warning in the log. The alert then carries whatever could be found.
+   */
+  unexpected?: string;
+  /**
    * Stable identity of what happened, for idempotency: the same Sentry event for the same
    * resource and action yields the same key. Null when the payload carries nothing stable.
    */

@@ -112,7 +112,7 @@ function eventOccurredAt(event: Obj): string | undefined {
 }
 
 /** Project slug out of the event's API URL `/api/0/projects/{org}/{project}/events/{id}/`. */
-function projectFromApiUrl(url: unknown): string | undefined {
+export function projectFromApiUrl(url: unknown): string | undefined {
   const s = str(url);
   const match = s === undefined ? null : /\/projects\/[^/?#]+\/([^/?#]+)\/events\//.exec(s);
   return match?.[1];
@@ -146,9 +146,13 @@ export function normaliseLegacy(body: Obj): Alert {
   };
 }
 
-/** `event_alert` (a rule fired) and `error` (every error event): the event is `data.event`. */
+/**
+ * `event_alert` (a rule fired) carries the event as `data.event`; `error` (every error event)
+ * as `data.error`. Each also takes the other's key: both are the same serialized event.
+ */
 export function normaliseEventEnvelope(env: Envelope): Alert | null {
-  const event = obj(env.data?.event);
+  const [own, other] = env.resource === 'error' ? ['error', 'event'] : ['event', 'error'];
+  const event = obj(env.data?.[own]) ?? obj(env.data?.[other]);
   if (event === undefined) return null;
   const culprit = str(event.culprit);
   const eventId = idStr(event.event_id) ?? idStr(event.id);

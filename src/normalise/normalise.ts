@@ -5,6 +5,7 @@
 import type { Alert, Field } from './alert.js';
 import { normaliseEventEnvelope, normaliseLegacy } from './event.js';
 import { clip, obj, str, type Envelope, type Obj } from './read.js';
+import { findInPayload, isKnownResource, unexpectedShape } from './salvage.js';
 import {
   normaliseComment,
   normaliseInstallation,
@@ -49,6 +50,7 @@ function inferResource(data: Obj | undefined): string | undefined {
   if (data === undefined) return undefined;
   const has = (key: string): boolean => Object.hasOwn(data, key);
   if (obj(data.event) !== undefined) return has('triggered_rule') ? 'event_alert' : 'error';
+  if (obj(data.error) !== undefined) return 'error';
   if (obj(data.issue) !== undefined) return 'issue';
   if (obj(data.metric_alert) !== undefined) return 'metric_alert';
   if (has('comment_id')) return 'comment';
@@ -66,7 +68,11 @@ function recognise(input: Incoming): Alert | null {
   const resource = header ?? inferResource(data);
   if (resource === undefined) return null;
   const env: Envelope = { resource, action: name(body.action) ?? 'unknown', body, data };
-  switch (resource) {
+  return readResource(env) ?? (isKnownResource(resource) ? salvaged(input, env) : null);
+}
+
+function readResource(env: Envelope): Alert | null {
+  switch (env.resource) {
     case 'event_alert':
     case 'error':
       return normaliseEventEnvelope(env);
@@ -83,6 +89,24 @@ function recognise(input: Incoming): Alert | null {
     default:
       return null;
   }
+}
+
+/** A known resource its normaliser could not read: whatever title, link and project it has. */
+function salvaged(input: Incoming, env: Envelope): Alert {
+  const found = findInPayload(env);
+  const base = unknownAlert(input);
+  const { title, ...rest } = found;
+  return {
+    ...base,
+    ...rest,
+    resource: env.resource,
+    action: env.action,
+    // With a title, the webhook's name moves to a field; without one, the title says it.
+    ...(title !== undefined
+      ? { title, fields: [{ label: 'Webhook', value: `${env.resource}.${env.action}` }] }
+      : { title: `Sentry sent ${env.resource}.${env.action}` }),
+    unexpected: unexpectedShape(env.resource, env.action),
+  };
 }
 
 function scalarText(value: unknown): string | undefined {
@@ -142,6 +166,9 @@ function unknownAlert(input: Incoming): Alert {
         ? `Sentry sent ${resource}${action !== undefined ? `.${action}` : ''}`
         : 'Unrecognised Sentry payload',
     fields: unknownFields(input.body),
+    ...(resource !== undefined && isKnownResource(resource)
+      ? { unexpected: unexpectedShape(resource, action) }
+      : {}),
     dedupKey: null,
   };
 }

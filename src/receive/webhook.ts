@@ -111,6 +111,8 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       intake.accept({ body, parsed, resource, requestId }).then(
         (accepted) => {
           send(res, accepted.duplicate ? 200 : 202, { status: 'ok', id: accepted.id, duplicate: accepted.duplicate });
+          // A known resource in a shape we do not read: delivered with what could be found.
+          if (accepted.alert.unexpected) logger.warn({ requestId, resource }, accepted.alert.unexpected);
           done(accepted.duplicate ? 200 : 202, accepted.duplicate ? 'duplicate' : 'accepted', {
             action: accepted.alert.action,
             alertId: accepted.id,

@@ -4,6 +4,7 @@ import type { Alert, AlertKind, Level } from '../normalise/alert.js';
 import type { InlineButton } from '../deliver/telegram.js';
 import { compile, type View } from './template.js';
 import { cutUtf16, renderToFit, TELEGRAM_TEXT_LIMIT, visibleText } from './fit.js';
+import { linkUrl, textOnlyUrl } from './link.js';
 
 export interface Rendered {
   /** Telegram HTML, within 4096 visible UTF-16 units. */
@@ -45,12 +46,8 @@ export function template(name: AlertKind | 'digest') {
   return tokens;
 }
 
-/** Keys that are never shortened to fit. */
-const KEEP = new Set(['url', 'emoji', 'levelWord', 'headline']);
-
-// Telegram rejects messages whose raw text is over 32 KiB and links longer than it will
-// open; a URL that long is not a real Sentry link.
-export const MAX_URL_LENGTH = 2000;
+/** Keys that are never shortened to fit (a cut URL is a wrong URL). */
+const KEEP = new Set(['url', 'plainUrl', 'emoji', 'levelWord', 'headline']);
 
 const HEADLINES: Record<string, string> = {
   created: 'CREATED',
@@ -77,7 +74,6 @@ function plural(n: number, word: string): string {
 
 function viewOf(alert: Alert, extras: RenderExtras): View {
   const look = levelLook(alert.level);
-  const url = alert.url && alert.url.length <= MAX_URL_LENGTH ? alert.url : undefined;
   const headline = HEADLINES[alert.action] ?? alert.action.toUpperCase().replace(/[^A-Z0-9_]+/g, ' ').trim();
   let emoji = look.emoji;
   if (alert.kind === 'issue') emoji = ISSUE_EMOJI[alert.action] ?? look.emoji;
@@ -105,7 +101,9 @@ function viewOf(alert: Alert, extras: RenderExtras): View {
     assignee: alert.assignee,
     counts,
     fields: alert.fields.map((f) => ({ ...f })),
-    url,
+    // A link when Telegram takes it; otherwise the address as text to copy.
+    url: linkUrl(alert.url),
+    plainUrl: textOnlyUrl(alert.url),
     repeat: extras.repeat,
     status: extras.status,
   };
@@ -113,7 +111,7 @@ function viewOf(alert: Alert, extras: RenderExtras): View {
 
 function buttonsFor(alert: Alert, extras: RenderExtras): InlineButton[][] {
   if (extras.buttons) return extras.buttons;
-  const url = alert.url && alert.url.length <= MAX_URL_LENGTH ? alert.url : undefined;
+  const url = linkUrl(alert.url);
   return url ? [[{ text: 'View in Sentry', url }]] : [];
 }
 
@@ -141,7 +139,8 @@ export function renderDigest(lines: DigestLine[], maxLines = 30): Rendered {
     emoji: levelLook(l.level).emoji,
     // Each line gets a fair share of the message; the fitter trims further if needed.
     title: cutUtf16(l.title, 200),
-    url: l.url && l.url.length <= MAX_URL_LENGTH ? l.url : undefined,
+    url: linkUrl(l.url),
+    plainUrl: textOnlyUrl(l.url),
   }));
   const view = { total: lines.length, lines: shown, more: lines.length > shown.length ? lines.length - shown.length : 0 };
   const html = renderToFit(template('digest'), view, KEEP);

@@ -29,6 +29,22 @@ const EXPECTED: Record<string, { text: string; button?: string }> = {
     ].join('\n'),
     button: 'https://sentry.io/organizations/test-org/issues/1117540176/events/e4874d664c3540c1a32eab185f12c5ab/',
   },
+  'error.created.json': {
+    text: [
+      '❌ SENTRY ALERT',
+      '',
+      "ERROR: InvalidOperation: [<class 'decimal.InvalidOperation'>]",
+      '',
+      '📍 Location: billing/totals.py:41 in apply_discount',
+      '',
+      '🗂 Project: shop-api',
+      '🌍 Environment: production',
+      '📦 Release: shop-api@2.14.0',
+      '',
+      '🔗 View in Sentry',
+    ].join('\n'),
+    button: 'https://sentry.io/organizations/acme-shop/issues/4502117833/events/7f3c2a9e51d84b06a1e4c0d2b8f96e13/',
+  },
   'installation.created.json': {
     text: ['🔌 Sentry integration installed', '✍️ By: Meredith Heller', '• Organization: test-org', '• App: webhooks-galore'].join('\n'),
   },
@@ -76,7 +92,8 @@ let receiver: Receiver;
 let dir: ReturnType<typeof tempDir>;
 
 beforeAll(async () => {
-  tg = await startFakeTelegram({ limits: false });
+  // Telegram's real limits, and the receiver's production pacing.
+  tg = await startFakeTelegram();
   tg.addChat({ id: CHAT, type: 'supergroup', title: 'alerts' });
   dir = tempDir();
   receiver = await startReceiver({
@@ -91,7 +108,7 @@ afterAll(async () => {
 });
 
 describe.sequential('each published Sentry payload reaches Telegram as the right message', () => {
-  it('covers every fixture in shared/fixtures/sentry', () => {
+  it('covers every fixture in test/fixtures/sentry', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual(fixtureNames());
   });
 
@@ -131,5 +148,10 @@ describe.sequential('each published Sentry payload reaches Telegram as the right
     await tg.waitFor((t) => t.messagesIn(CHAT).length > before);
     await new Promise((r) => setTimeout(r, 300));
     expect(tg.messagesIn(CHAT).length - before).toBe(1);
+  });
+
+  it('nothing was refused or rate-limited on the way', () => {
+    expect(tg.calls.filter((c) => c.status !== 200 && c.method.toLowerCase() !== 'getupdates')).toEqual([]);
+    expect(tg.rateLimited).toBe(0);
   });
 });

@@ -112,9 +112,23 @@ export function parseTelegramHtml(html: string, options: ParseOptions = {}): Par
   }
 }
 
+/**
+ * tdlib's LinkManager::check_link for http(s): a host with a dot or an IPv6 literal (so
+ * `http://localhost:9000` and `http://sentry:9000` are refused: "Wrong HTTP URL"), a port from
+ * 1 to 65535, no user info, no spaces.
+ */
+export function isAcceptedHttpUrl(url: string): boolean {
+  const m = /^https?:\/\/([^\s/?#]+)\S*$/i.exec(url);
+  const hostPort = m && !m[1]!.includes('@') ? /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/i.exec(m[1]!) : null;
+  if (!hostPort) return false;
+  const [, host, port] = hostPort as unknown as [string, string, string | undefined];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return false;
+  return host.startsWith('[') || host.includes('.');
+}
+
 /** URLs tdlib keeps as text_link: http(s), tg, ton, or a bare host name (tdlib adds http://). */
 export function isAcceptedLinkUrl(url: string): boolean {
-  if (/^https?:\/\//i.test(url)) return /^https?:\/\/[^\s/?#@]+/i.test(url) && !/\s/.test(url);
+  if (/^https?:\/\//i.test(url)) return isAcceptedHttpUrl(url);
   if (/^(tg|ton):/i.test(url)) return url.length > 4 && !/\s/.test(url);
   if (/^[a-z][a-z0-9+.-]*:/i.test(url) && !/^[^:]+:\d/.test(url)) return false;
   return /^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(:\d+)?([/?#]\S*)?$/i.test(url);

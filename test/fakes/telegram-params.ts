@@ -1,6 +1,7 @@
 // Request parameters for the fake Bot API: reading them the way the Bot API does (JSON bodies,
 // form bodies and query strings all arrive here, so every value may be a string), the API error
 // type, and validation of reply markup.
+import { isAcceptedHttpUrl } from './telegram-html.js';
 
 export type Params = Record<string, unknown>;
 
@@ -159,7 +160,8 @@ function parseButton(button: unknown): InlineKeyboardButton {
   const action = actions[0]!;
   const value = button[action];
   if (action === 'url') {
-    if (typeof value !== 'string' || !/^(https?:\/\/[^\s/?#]+\S*|tg:\/\/\S+)$/i.test(value)) {
+    // Telegram's rule for URL buttons: http(s) it would link (dotted host or IP literal) or tg://.
+    if (typeof value !== 'string' || !(/^tg:\/\/\S+$/i.test(value) || isAcceptedHttpUrl(value))) {
       throw badRequest('BUTTON_URL_INVALID');
     }
   }

@@ -148,6 +148,21 @@ describe('parseTelegramHtml', () => {
     });
   });
 
+  // tdlib's LinkManager::check_link: an http(s) host needs a dot or must be an IPv6 literal.
+  it.each([
+    ['http://sentry:9000/issues/1/', false],
+    ['http://localhost:9000/', false],
+    ['https://sentry.io:0/x', false],
+    ['http://user@sentry.io/x', false],
+    ['http://sentry.internal:9000/issues/1/', true],
+    ['http://10.0.0.5:9000/x', true],
+    ['http://[fd00::5]:9000/x', true],
+  ])('a link to %s is accepted: %s', (url, accepted) => {
+    expect(parseTelegramHtml(`<a href="${url}">x</a>`).ok).toBe(accepted);
+    const lenient = parseTelegramHtml(`<a href="${url}">x</a>`, { strict: false });
+    expect(lenient.ok && lenient.entities.length).toBe(accepted ? 1 : 0);
+  });
+
   it('accepts escaped attribute values and whitespace inside tags', () => {
     const r = parseTelegramHtml(`<a  href = 'https://x.io/?q=&quot;a&quot;&amp;b=1' >l</a ><b >x</>`);
     expect(r).toEqual({
@@ -278,6 +293,16 @@ describe('fake Telegram: chats', () => {
     expect(tg.messages.every((m) => m.chatId === FORUM)).toBe(true);
   });
 
+  it('a closed forum topic refuses messages with TOPIC_CLOSED until it is reopened', async () => {
+    const tg = await start({ limits: false, chats: [{ id: FORUM, type: 'supergroup', isForum: true, topics: [7, 8], closedTopics: [8] }] });
+    expectError(await send(tg, FORUM, 'x', { message_thread_id: 8 }), 400, 'Bad Request: TOPIC_CLOSED');
+    expect((await send(tg, FORUM, 'x', { message_thread_id: 7 })).status).toBe(200);
+    expect((await send(tg, FORUM, 'general')).status).toBe(200);
+    tg.updateChat(FORUM, { closedTopics: [] });
+    expect((await send(tg, FORUM, 'x', { message_thread_id: 8 })).status).toBe(200);
+    expect(tg.chat(FORUM)?.closedTopics).toEqual([]);
+  });
+
   it('follows changes made mid-test: kicks, deleted topics, migrations', async () => {
     const tg = await start({ limits: false, chats: [{ id: FORUM, type: 'supergroup', isForum: true, topics: [7] }] });
     expect((await send(tg, FORUM, 'x', { message_thread_id: 7 })).status).toBe(200);
@@ -404,6 +429,13 @@ describe('fake Telegram: text', () => {
     expectError(await send(tg, PRIVATE, 'x', kb({ callback_data: '' })), 400, 'Bad Request: BUTTON_DATA_INVALID');
     expectError(await send(tg, PRIVATE, 'x', kb({ url: 'javascript:alert(1)' })), 400, 'Bad Request: BUTTON_URL_INVALID');
     expectError(await send(tg, PRIVATE, 'x', kb({ url: '/issues/1' })), 400, 'Bad Request: BUTTON_URL_INVALID');
+    // Self-hosted Sentry hosts without a dot are refused; IP literals and dotted hosts pass.
+    for (const url of ['http://sentry:9000/issues/1/', 'http://localhost:9000/', 'https://sentry.io:0/', 'ftp://sentry.io/x']) {
+      expectError(await send(tg, PRIVATE, 'x', kb({ url })), 400, 'Bad Request: BUTTON_URL_INVALID');
+    }
+    for (const url of ['http://10.0.0.5:9000/x', 'http://[fd00::5]:9000/x', 'http://sentry.internal:9000/x']) {
+      expect((await send(tg, PRIVATE, 'x', kb({ url }))).status).toBe(200);
+    }
     const neither = await send(tg, PRIVATE, 'x', kb({}));
     expect(neither.status).toBe(400);
     expect(neither.body.description).toMatch(/^Bad Request: can't parse inline keyboard button/);

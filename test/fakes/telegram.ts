@@ -25,7 +25,9 @@
  *   kicked / left) · bot was kicked from the <group|supergroup|channel> chat (403) ·
  *   bot is not a member of the … chat (403) · not enough rights to send text messages to the
  *   chat (400) · need administrator rights in the channel chat (400) · message thread not found
- *   (400) · message to be replied not found (400) · text and markup errors (400) · 429.
+ *   (400) · TOPIC_CLOSED (400, a topic in `closedTopics`; admins' right to post there anyway is
+ *   not modelled) · message to be replied not found (400) · text and markup errors (400; a URL
+ *   button must be tg:// or http(s) with a dotted host or IP literal, else BUTTON_URL_INVALID) · 429.
  *
  * Text (sendMessage, editMessageText): parse_mode HTML goes through parseTelegramHtml (strict
  * by default, see telegram-html.ts); no parse_mode takes the text literally (with optional
@@ -122,6 +124,8 @@ export interface ChatSpec {
   isForum?: boolean;
   /** Existing forum topics (message_thread_id values). The General topic is "no thread id". */
   topics?: number[];
+  /** Forum topics that are closed (a subset of topics): sending into one is 400 TOPIC_CLOSED. */
+  closedTopics?: number[];
   /** Default 'administrator' in channels, 'member' elsewhere. */
   botStatus?: BotStatus;
   /** Channels: can_post_messages; groups: can the bot send at all. Default true, false if restricted. */
@@ -137,6 +141,7 @@ export interface FakeChat extends ChatSpec {
   botStatus: BotStatus;
   canSendMessages: boolean;
   topics: number[];
+  closedTopics: number[];
 }
 
 export interface FakeMessage {
@@ -516,6 +521,7 @@ class FakeTelegramServer implements FakeTelegram {
       botStatus,
       canSendMessages: spec.canSendMessages ?? botStatus !== 'restricted',
       topics: [...(spec.topics ?? [])],
+      closedTopics: [...(spec.closedTopics ?? [])],
       nextMessageId: 1,
       userMessageIds: new Set(),
     });
@@ -527,6 +533,7 @@ class FakeTelegramServer implements FakeTelegram {
     if (!chat) throw new Error(`fake telegram: updateChat(${id}): no such chat`);
     Object.assign(chat, patch);
     if (patch.topics) chat.topics = [...patch.topics];
+    if (patch.closedTopics) chat.closedTopics = [...patch.closedTopics];
     if (patch.botStatus !== undefined && patch.canSendMessages === undefined) {
       chat.canSendMessages = patch.botStatus !== 'restricted';
     }
@@ -805,6 +812,7 @@ class FakeTelegramServer implements FakeTelegram {
     if (threadId === undefined) return;
     const exists = chat.isForum ? chat.topics.includes(threadId) : this.messageExists(chat, threadId);
     if (!exists) throw badRequest('message thread not found');
+    if (chat.isForum && chat.closedTopics.includes(threadId)) throw badRequest('TOPIC_CLOSED');
   }
 
   private resolveReplyTo(chat: ChatState, p: Params): number | undefined {

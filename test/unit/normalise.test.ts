@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/normalise/alert.js';
 import { levelFromAny, normalise } from '../../src/normalise/normalise.js';
+import { fixture as readFixture } from '../helpers.js';
 
-// The shared folder sits beside the repository (locally and in CI).
 function fixture(name: string): Record<string, unknown> {
-  const url = new URL(`../../../shared/fixtures/sentry/${name}`, import.meta.url);
-  return JSON.parse(readFileSync(url, 'utf8')) as Record<string, unknown>;
+  return readFixture(name) as Record<string, unknown>;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -62,6 +60,28 @@ describe('published Sentry payloads (fixtures)', () => {
         occurredAt: '2019-08-19T21:06:17.677Z',
         fields: [],
         dedupKey: 'event_alert:triggered:e4874d664c3540c1a32eab185f12c5ab',
+      },
+    },
+    {
+      file: 'error.created.json',
+      resource: 'error',
+      expected: {
+        kind: 'event',
+        source: 'integration',
+        resource: 'error',
+        action: 'created',
+        level: 'error',
+        title: "InvalidOperation: [<class 'decimal.InvalidOperation'>]",
+        // innermost in-app frame: decimal.py below it is a library frame
+        location: 'billing/totals.py:41 in apply_discount',
+        environment: 'production',
+        release: 'shop-api@2.14.0',
+        project: 'shop-api',
+        issueId: '4502117833',
+        url: 'https://sentry.io/organizations/acme-shop/issues/4502117833/events/7f3c2a9e51d84b06a1e4c0d2b8f96e13/',
+        occurredAt: '2026-11-30T08:14:52.318Z',
+        fields: [],
+        dedupKey: 'error:created:7f3c2a9e51d84b06a1e4c0d2b8f96e13',
       },
     },
     {
@@ -603,8 +623,9 @@ describe('installation', () => {
 
 // ---------------------------------------------------------------- events
 
+/** error.created as Sentry sends it: the event under data.error. */
 function errorBody(event: Record<string, unknown>) {
-  return { action: 'created', actor: SENTRY_ACTOR, data: { event }, installation: INSTALLATION };
+  return { action: 'created', actor: SENTRY_ACTOR, data: { error: event }, installation: INSTALLATION };
 }
 
 const frame = (filename: string, lineno: number, fn: string | null, inApp: boolean) => ({
@@ -617,6 +638,14 @@ const frame = (filename: string, lineno: number, fn: string | null, inApp: boole
 });
 
 describe('error.created', () => {
+  it('the event under data.event (what an older doc promised) reads the same as under data.error', () => {
+    const event = (fixture('error.created.json').data as { error: Record<string, unknown> }).error;
+    const asDocumented = normalise({ resource: 'error', body: errorBody(event) });
+    const body = { action: 'created', actor: SENTRY_ACTOR, data: { event }, installation: INSTALLATION };
+    expect(normalise({ resource: 'error', body })).toStrictEqual(asDocumented);
+    expect(asDocumented.unexpected).toBeUndefined();
+  });
+
   it('maps the event, without a rule', () => {
     const base = (fixture('event_alert.triggered.json').data as { event: Record<string, unknown> }).event;
     const body = errorBody({ ...base, environment: 'production', release: 'front-end@1.0.0', level: 'warning' });
@@ -782,6 +811,7 @@ describe('recognising the resource without a header', () => {
   it.each([
     [{ action: 'triggered', data: { event: { event_id: 'a' }, triggered_rule: 'R' } }, 'event', 'event_alert'],
     [{ action: 'created', data: { event: { event_id: 'a' } } }, 'event', 'error'],
+    [{ action: 'created', data: { error: { event_id: 'a' } } }, 'event', 'error'],
     [{ action: 'created', data: { issue: { id: '1' } } }, 'issue', 'issue'],
     [{ action: 'warning', data: { metric_alert: { id: '4' } } }, 'metric', 'metric_alert'],
     [{ action: 'created', data: { comment_id: 1, issue_id: 2 } }, 'comment', 'comment'],
@@ -860,8 +890,87 @@ describe('unknown payloads', () => {
       level: null,
       title: 'Sentry sent issue',
       fields: [{ label: 'Body', value: 'array of 1 item' }],
+      unexpected: 'Sentry sent issue without a readable data.issue: the message shows what could be found',
       dedupKey: null,
     });
+  });
+});
+
+describe('a known resource in a shape the normaliser does not read', () => {
+  const WEB = 'https://sentry.example.com/organizations/acme/issues/77/';
+  const salvage = (resource: string, data: unknown, extra: Record<string, unknown> = {}) =>
+    normalise({ resource, body: { action: 'created', data, ...extra } });
+
+  it.each([
+    [
+      'error, event under another key',
+      'error',
+      { payload: { title: 'KeyError: cart', web_url: WEB, url: 'https://sentry.example.com/api/0/projects/acme/shop/events/1/', issue_id: 77, level: 'warning' } },
+      { title: 'KeyError: cart', url: WEB, project: 'shop', issueId: '77', level: 'warning' },
+    ],
+    [
+      'error, the bare event as data',
+      'error',
+      { metadata: { type: 'TypeError', value: 'x is undefined' }, permalink: WEB, project_slug: 'web' },
+      { title: 'TypeError: x is undefined', url: WEB, project: 'web' },
+    ],
+    [
+      'issue renamed to group, project as an object',
+      'issue',
+      { group: { title: 'Slow query', shortId: 'API-7', permalink: WEB, project: { slug: 'api', name: 'API' }, level: 'info' } },
+      { title: 'Slow query', url: WEB, project: 'api', shortId: 'API-7', level: 'info' },
+    ],
+    [
+      'event_alert with only a message and the API url',
+      'event_alert',
+      { alert: { message: 'disk full', url: 'https://sentry.example.com/api/0/projects/acme/infra/events/9/' } },
+      { title: 'disk full', project: 'infra' },
+    ],
+    [
+      'metric_alert with the title at the top of data',
+      'metric_alert',
+      { title: 'p95 above 2 s', web_url: WEB },
+      { title: 'p95 above 2 s', url: WEB },
+    ],
+  ])('%s', (_name, resource, data, expected) => {
+    const alert = salvage(resource, data);
+    expect(alert).toMatchObject({ kind: 'unknown', resource, action: 'created', ...expected });
+    expect(alert.fields).toEqual([{ label: 'Webhook', value: `${resource}.created` }]);
+    expect(alert.unexpected).toMatch(new RegExp(`^Sentry sent ${resource}\\.created without a readable data`));
+    expect(alert.title).not.toMatch(/^Sentry sent/);
+  });
+
+  it('a title is preferred to a message, wherever each is', () => {
+    const alert = salvage('error', { a: { message: 'from a message' }, b: { title: 'from a title' } });
+    expect(alert.title).toBe('from a title');
+  });
+
+  it('a javascript: link or an API URL is never the link', () => {
+    const alert = salvage('error', { x: { title: 't', web_url: 'javascript:alert(1)', url: 'https://sentry.io/api/0/issues/1/' } });
+    expect(alert.url).toBeUndefined();
+  });
+
+  it('nothing findable: says which webhook arrived, and lists what it has', () => {
+    const alert = salvage('error', { count: 3 });
+    expect(alert).toMatchObject({
+      kind: 'unknown',
+      title: 'Sentry sent error.created',
+      fields: [
+        { label: 'Keys', value: 'action, data' },
+        { label: 'action', value: 'created' },
+        { label: 'data.count', value: '3' },
+      ],
+    });
+    expect(alert.unexpected).toBeDefined();
+  });
+
+  it('an unknown resource is not a shape problem', () => {
+    expect(salvage('preprod_artifact', { thing: { title: 'T' } }).unexpected).toBeUndefined();
+  });
+
+  it('thousands of data keys: bounded work, still an alert', () => {
+    const data = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, { n: i }]));
+    expect(salvage('error', data).title).toBe('Sentry sent error.created');
   });
 });
 

@@ -3,7 +3,9 @@ import type { Alert } from '../../src/normalise/alert.js';
 import { render, renderDigest } from '../../src/render/render.js';
 import { compile, escapeHtml, renderTokens } from '../../src/render/template.js';
 import { cutUtf16, renderToFit, visibleText } from '../../src/render/fit.js';
-import { parseTelegramHtml } from '../fakes/telegram-html.js';
+import { linkUrl, textOnlyUrl } from '../../src/render/link.js';
+import { actionKeyboard } from '../../src/act/actions.js';
+import { isAcceptedHttpUrl, parseTelegramHtml } from '../fakes/telegram-html.js';
 
 function alert(over: Partial<Alert> = {}): Alert {
   return {
@@ -186,5 +188,79 @@ describe('digest', () => {
   it('fits even when every line is huge', () => {
     const lines = Array.from({ length: 30 }, () => ({ level: null, title: 'y'.repeat(5000) }));
     expectAcceptable(renderDigest(lines).html);
+  });
+});
+
+describe('links Telegram accepts', () => {
+  it.each([
+    ['https://sentry.io/organizations/acme/issues/1/', 'https://sentry.io/organizations/acme/issues/1/'],
+    ['http://sentry.internal:9000/issues/1/', 'http://sentry.internal:9000/issues/1/'],
+    ['http://10.0.0.5:9000/issues/1/', 'http://10.0.0.5:9000/issues/1/'],
+    ['http://[fd00::5]:9000/issues/1/', 'http://[fd00::5]:9000/issues/1/'],
+    ['HTTPS://Sentry.IO/x', 'https://sentry.io/x'],
+    ['http://sentry:9000/issues/1/', undefined],
+    ['http://localhost:9000/issues/1/', undefined],
+    ['http://sentry.io:0/x', undefined],
+    ['https://user:pass@sentry.io/x', undefined],
+    ['javascript:alert(1)', undefined],
+    ['ftp://sentry.io/x', undefined],
+    ['not a url', undefined],
+    [undefined, undefined],
+    [`https://sentry.io/${'x'.repeat(2000)}`, undefined],
+  ])('linkUrl(%s) → %s', (url, expected) => {
+    expect(linkUrl(url)).toBe(expected);
+  });
+
+  it.each([
+    ['http://sentry:9000/issues/1/', 'http://sentry:9000/issues/1/'],
+    ['http://localhost:9000/x', 'http://localhost:9000/x'],
+    ['https://sentry.io/x', undefined],
+    ['https://user:pass@sentry/x', undefined],
+    ['javascript:alert(1)', undefined],
+  ])('textOnlyUrl(%s) → %s', (url, expected) => {
+    expect(textOnlyUrl(url)).toBe(expected);
+  });
+
+  it('agrees with the fake Telegram on every case: what we link, it takes', () => {
+    const urls = ['https://sentry.io/a', 'http://sentry:9000/a', 'http://10.1.2.3/a', 'http://[::1]:9000/a', 'http://localhost/a', 'http://s.io:0/a'];
+    for (const url of urls) expect(linkUrl(url) !== undefined).toBe(isAcceptedHttpUrl(url));
+  });
+
+  it.each(['event', 'issue', 'metric', 'comment', 'seer', 'unknown'] as const)(
+    '%s: a self-hosted dotless link is copyable text with no button, and Telegram takes the HTML',
+    (kind) => {
+      const url = 'http://sentry:9000/organizations/acme/issues/1/?a=1&b=2';
+      const r = render(alert({ kind, url }));
+      expect(r.buttons).toEqual([]);
+      expect(r.html).not.toContain('<a ');
+      expect(r.html).toContain('🔗 Sentry: <code>http://sentry:9000/organizations/acme/issues/1/?a=1&amp;b=2</code>');
+      const parsed = expectAcceptable(r.html);
+      expect(parsed.entities).toContainEqual(expect.objectContaining({ type: 'code' }));
+      expect(r.plain).toContain('http://sentry:9000/organizations/acme/issues/1/?a=1&b=2');
+    },
+  );
+
+  it('a linkable URL is a link and a button', () => {
+    const r = render(alert({ url: 'http://10.0.0.5:9000/i/1/' }));
+    expect(r.html).toContain('<a href="http://10.0.0.5:9000/i/1/">View in Sentry</a>');
+    expect(r.buttons).toEqual([[{ text: 'View in Sentry', url: 'http://10.0.0.5:9000/i/1/' }]]);
+  });
+
+  it('digest lines: links where Telegram takes them, text otherwise', () => {
+    const r = renderDigest([
+      { level: 'error', title: 'A', url: 'https://sentry.io/i/1/' },
+      { level: 'error', title: 'B', url: 'http://sentry:9000/i/2/' },
+    ]);
+    expect(r.html).toContain('❌ A · <a href="https://sentry.io/i/1/">open</a>');
+    expect(r.html).toContain('❌ B · <code>http://sentry:9000/i/2/</code>');
+    expectAcceptable(r.html);
+  });
+
+  it('the action keyboard never carries a URL Telegram refuses', () => {
+    expect(actionKeyboard('unresolved', 'abcdefghij', 'http://sentry:9000/i/1/').flat().map((b) => b.text)).toEqual(['Resolve', 'Archive ▾']);
+    expect(actionKeyboard('unresolved', 'abcdefghij', 'https://sentry.io/i/1/').flat().at(-1)).toEqual({
+      text: 'Open in Sentry',
+      url: 'https://sentry.io/i/1/',
+    });
   });
 });
