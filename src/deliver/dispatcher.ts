@@ -73,13 +73,22 @@ export type MessageChange =
   | { kind: 'menu'; menu: Menu };
 
 export type ChangeOutcome = 'edited' | 'resent' | 'unchanged' | 'gone' | 'failed' | 'stopped';
+/** `dropped`: too many answers were already waiting for that chat. */
+export type ReplyOutcome = 'sent' | 'failed' | 'stopped' | 'dropped';
+
+/** A bot answer (to a command): sent in the chat's paced turn like any alert. */
+interface Say {
+  kind: 'say';
+  params: Omit<SendParams, 'chat_id'>;
+}
 
 interface Job {
   messageId: number;
-  change: MessageChange | { kind: 'refresh' };
+  change: MessageChange | { kind: 'refresh' } | Say;
   attempts: number;
   notBefore: number;
-  done: (outcome: ChangeOutcome) => void;
+  /** An update's promise gets ChangeOutcomes, an answer's ReplyOutcomes (see runSay). */
+  done: (outcome: ChangeOutcome | ReplyOutcome) => void;
 }
 
 interface Unit {
@@ -98,6 +107,9 @@ interface DigestContent {
 }
 
 const JOB_ATTEMPTS = 5;
+// Answers beyond this many waiting for one chat are dropped: a flood of /status must not hold
+// the chat's alerts back for minutes (each answer takes one of the group's 20 calls a minute).
+const MAX_WAITING_REPLIES = 10;
 const ISSUE_STATUSES = new Set(['unresolved', 'resolved', 'ignored']);
 
 export function stateOfRow(row: MessageRow): IssueState {
@@ -508,7 +520,29 @@ export function createDispatcher(opts: DispatcherOptions) {
     return job!;
   }
 
+  /** Sends a bot answer; a 429 puts it back in the queue, anything else is logged and given up. */
+  async function runSay(chatId: string, job: Job, say: Say): Promise<void> {
+    pacer.spend(chatId, now());
+    try {
+      await telegram.sendMessage({ ...say.params, chat_id: chatId });
+      status.ok(now());
+      job.done('sent');
+    } catch (err) {
+      const verdict = classifyTelegramError(err);
+      const at = now();
+      status.failed(at, (err as Error).message, verdict.kind);
+      if (verdict.kind === 'retry-after' && job.attempts + 1 < JOB_ATTEMPTS) {
+        pacer.block(chatId, at + verdict.seconds * 1000);
+        queueJob(chatId, { ...job, attempts: job.attempts + 1, notBefore: at });
+        return;
+      }
+      logger.warn({ chatId, err: (err as Error).message }, 'could not answer a command');
+      job.done('failed');
+    }
+  }
+
   async function runJob(chatId: string, job: Job): Promise<void> {
+    if (job.change.kind === 'say') return runSay(chatId, job, job.change);
     const pressed = store.message(chatId, job.messageId);
     // A press on an older message of the issue changes the newest one, which carries the state.
     const row = (pressed?.groupKey ? store.messageForGroup(pressed.groupKey, chatId) : null) ?? pressed;
@@ -771,7 +805,24 @@ export function createDispatcher(opts: DispatcherOptions) {
      */
     update(chatId: string, messageId: number, change: MessageChange): Promise<ChangeOutcome> {
       if (stopped) return Promise.resolve('stopped');
-      return new Promise((done) => queueJob(chatId, { messageId, change, attempts: 0, notBefore: now(), done }));
+      return new Promise((done) =>
+        queueJob(chatId, { messageId, change, attempts: 0, notBefore: now(), done: (o) => done(o as ChangeOutcome) }),
+      );
+    },
+    /**
+     * Sends a bot answer to `chatId` in that chat's turn, under the same pacing as alerts (and
+     * before the chat's waiting alerts: someone is waiting for it).
+     */
+    say(chatId: string, params: Omit<SendParams, 'chat_id'>): Promise<ReplyOutcome> {
+      if (stopped) return Promise.resolve('stopped');
+      const waiting = (jobs.get(chatId) ?? []).filter((j) => j.change.kind === 'say').length;
+      if (waiting >= MAX_WAITING_REPLIES) {
+        logger.warn({ chatId, waiting }, 'too many bot answers waiting for this chat: this one is dropped');
+        return Promise.resolve('dropped');
+      }
+      return new Promise((done) =>
+        queueJob(chatId, { messageId: 0, change: { kind: 'say', params }, attempts: 0, notBefore: now(), done: (o) => done(o as ReplyOutcome) }),
+      );
     },
     /** Stops taking new work and waits (bounded) for calls already in flight. */
     async stop(timeoutMs = 5000): Promise<void> {
@@ -784,7 +835,7 @@ export function createDispatcher(opts: DispatcherOptions) {
       const drain = (async () => {
         for (const [chatId, list] of jobs) {
           for (let job = list.shift(); job; job = list.shift()) {
-            if (job.change.kind === 'menu') job.done('stopped');
+            if (job.change.kind === 'menu' || job.change.kind === 'say') job.done('stopped');
             else await runJob(chatId, { ...job, attempts: JOB_ATTEMPTS });
           }
         }
