@@ -26,7 +26,7 @@ import {
   type IssueView,
 } from './issue-message.js';
 import { backoffMs, createPacer, DEFAULT_BACKOFF, DEFAULT_PACING, type BackoffConfig, type PacingConfig } from './pacing.js';
-import { classifyTelegramError, type SendParams, type Telegram, type TelegramVerdict } from './telegram.js';
+import { classifyTelegramError, TelegramNetworkError, type SendParams, type Telegram, type TelegramVerdict } from './telegram.js';
 import type { TelegramStatus } from './status.js';
 
 export interface StormConfig {
@@ -186,26 +186,41 @@ export function createDispatcher(opts: DispatcherOptions) {
     };
   }
 
+  /**
+   * Every chat message goes through here: it waits for the chat's turn under the pacer (the
+   * loop only starts a chat when it is ready, but a second call in one turn — a resend, the old
+   * message's buttons — must wait too), then records when it started and when it finished.
+   */
+  async function paced<T>(chatId: string, call: () => Promise<T>): Promise<T> {
+    for (let waitMs = pacer.readyAt(chatId) - now(); waitMs > 0; waitMs = pacer.readyAt(chatId) - now()) {
+      if (stopped) throw new TelegramNetworkError('sendMessage', 'the receiver is stopping', false);
+      await new Promise((r) => setTimeout(r, Math.min(waitMs, 1000)));
+    }
+    pacer.spend(chatId, now());
+    try {
+      return await call();
+    } finally {
+      pacer.settled(chatId, now());
+    }
+  }
+
   /** Runs `call` with HTML; if Telegram cannot parse it, logs loudly and resends as plain text. */
   async function withFallback<T>(call: (plain: boolean) => Promise<T>, chatId: string): Promise<T> {
     try {
-      return await call(false);
+      return await paced(chatId, () => call(false));
     } catch (err) {
       if (classifyTelegramError(err).kind !== 'bad-html') throw err;
       logger.error({ err, chatId }, 'Telegram could not parse our HTML: sending as plain text (please report this)');
-      pacer.spend(chatId, now());
-      return call(true);
+      return paced(chatId, () => call(true));
     }
   }
 
   async function send(chatId: string, threadId: number | null, r: Rendered, replyTo?: number): Promise<number> {
-    pacer.spend(chatId, now());
     const msg = await withFallback((plain) => telegram.sendMessage(sendParams(chatId, threadId, r, plain, replyTo)), chatId);
     return msg.message_id;
   }
 
   async function edit(chatId: string, messageId: number, r: Rendered): Promise<void> {
-    pacer.spend(chatId, now());
     try {
       await withFallback((plain) => {
         const { message_thread_id: _thread, reply_parameters: _reply, ...p } = sendParams(chatId, null, r, plain);
@@ -218,14 +233,14 @@ export function createDispatcher(opts: DispatcherOptions) {
 
   /** Sets or (without `buttons`) removes a message's keyboard; false when the message is gone. */
   async function setButtons(chatId: string, messageId: number, buttons?: Rendered['buttons']): Promise<boolean> {
-    if (!telegram.editMessageReplyMarkup) throw new Error('this dispatcher cannot change buttons (no editMessageReplyMarkup)');
-    pacer.spend(chatId, now());
+    const editMarkup = telegram.editMessageReplyMarkup;
+    if (!editMarkup) throw new Error('this dispatcher cannot change buttons (no editMessageReplyMarkup)');
     try {
-      await telegram.editMessageReplyMarkup({
+      await paced(chatId, () => editMarkup({
         chat_id: chatId,
         message_id: messageId,
         ...(buttons ? { reply_markup: { inline_keyboard: buttons } } : {}),
-      });
+      }));
     } catch (err) {
       const kind = classifyTelegramError(err).kind;
       if (kind === 'edit-target-gone') return false;
@@ -522,9 +537,8 @@ export function createDispatcher(opts: DispatcherOptions) {
 
   /** Sends a bot answer; a 429 puts it back in the queue, anything else is logged and given up. */
   async function runSay(chatId: string, job: Job, say: Say): Promise<void> {
-    pacer.spend(chatId, now());
     try {
-      await telegram.sendMessage({ ...say.params, chat_id: chatId });
+      await paced(chatId, () => telegram.sendMessage({ ...say.params, chat_id: chatId }));
       status.ok(now());
       job.done('sent');
     } catch (err) {
