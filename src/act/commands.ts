@@ -198,17 +198,24 @@ export function createCommandHandler(deps: CommandDeps) {
     );
   }
 
+  /**
+   * Queues the answer for the chat's paced turn and returns at once: the update loop handles
+   * one update at a time, and a button press behind a burst of commands must not wait for them.
+   */
   async function reply(msg: TgMessage, html: string): Promise<void> {
     // The alert chat is paced under the id alerts use (which may be `@name`).
     const chatId = configuredAs(msg.chat) ?? String(msg.chat.id);
-    const outcome = await dispatcher.say(chatId, {
-      text: html,
-      parse_mode: 'HTML',
-      ...(msg.is_topic_message && msg.message_thread_id !== undefined ? { message_thread_id: msg.message_thread_id } : {}),
-      reply_parameters: { message_id: msg.message_id, allow_sending_without_reply: true },
-      link_preview_options: { is_disabled: true },
-    });
-    if (outcome !== 'sent') logger.debug({ chatId, outcome }, 'command not answered');
+    void dispatcher
+      .say(chatId, {
+        text: html,
+        parse_mode: 'HTML',
+        ...(msg.is_topic_message && msg.message_thread_id !== undefined ? { message_thread_id: msg.message_thread_id } : {}),
+        reply_parameters: { message_id: msg.message_id, allow_sending_without_reply: true },
+        link_preview_options: { is_disabled: true },
+      })
+      .then((outcome) => {
+        if (outcome !== 'sent') logger.info({ chatId, outcome }, 'a command was not answered');
+      });
   }
 
   /** The issue of the alert a command replies to. */

@@ -170,6 +170,8 @@ export function createDispatcher(opts: DispatcherOptions) {
   const jobs = new Map<string, Job[]>();
   let stopped = true;
   let wakeUp: (() => void) | null = null;
+  // Calls waiting for their turn inside a chat's turn (see paced): they look again on wake.
+  const sleepers = new Set<() => void>();
   let loopDone: Promise<void> = Promise.resolve();
 
   // ---- Telegram calls, with the plain-text fallback -------------------------------------
@@ -194,7 +196,15 @@ export function createDispatcher(opts: DispatcherOptions) {
   async function paced<T>(chatId: string, call: () => Promise<T>): Promise<T> {
     for (let waitMs = pacer.readyAt(chatId) - now(); waitMs > 0; waitMs = pacer.readyAt(chatId) - now()) {
       if (stopped) throw new TelegramNetworkError('sendMessage', 'the receiver is stopping', false);
-      await new Promise((r) => setTimeout(r, Math.min(waitMs, 1000)));
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          sleepers.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(waitMs, 1000));
+        sleepers.add(done);
+      });
     }
     pacer.spend(chatId, now());
     try {
@@ -782,6 +792,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     } else {
       lastRescan = -Infinity;
     }
+    for (const sleeper of [...sleepers]) sleeper();
     wakeUp?.();
   }
 

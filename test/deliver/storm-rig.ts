@@ -3,14 +3,14 @@
 // virtual clock so minutes of Telegram time pass in seconds. The clock moves on every real
 // millisecond, also while a request is in flight: calls reach the fake a little later than the
 // pacer planned them, as they would over a network.
-import { createDispatcher, type Dispatcher } from '../../src/deliver/dispatcher.js';
+import { createDispatcher, type ActionsConfig, type Dispatcher } from '../../src/deliver/dispatcher.js';
 import { createTelegramStatus } from '../../src/deliver/status.js';
 import { createTelegram, type Telegram } from '../../src/deliver/telegram.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createIntake, type Intake } from '../../src/receive/intake.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { DEFAULT_LIMITS } from '../fakes/telegram-limits.js';
-import { startFakeTelegram, type FakeMessage, type FakeTelegram } from '../fakes/telegram.js';
+import { startFakeTelegram, type FakeMessage, type FakeTelegram, type FakeTelegramOptions } from '../fakes/telegram.js';
 import { tempDir } from '../helpers.js';
 
 export interface StormRig {
@@ -29,14 +29,29 @@ export interface StormRig {
   close(): Promise<void>;
 }
 
-export async function startStormRig(chatId: number, opts: { stepMs?: number } = {}): Promise<StormRig> {
+export interface StormRigOptions {
+  stepMs?: number;
+  /** Write-back on: issue messages carry Resolve / Archive buttons. */
+  actions?: ActionsConfig;
+  /** Fake options other than the clock and the limits, which stay real. */
+  fake?: Omit<FakeTelegramOptions, 'now' | 'limits'>;
+}
+
+export async function startStormRig(chatId: number, opts: StormRigOptions = {}): Promise<StormRig> {
   let virtualMs = Date.UTC(2026, 0, 5, 9, 0, 0);
   const now = () => virtualMs;
-  const tg = await startFakeTelegram({ now, limits: DEFAULT_LIMITS });
+  const tg = await startFakeTelegram({ ...opts.fake, now, limits: DEFAULT_LIMITS });
   const dir = tempDir('sentry-tg-storm-');
   const store = openStore({ dataDir: dir.path }); // default fsync: full
   const telegram = createTelegram({ apiRoot: tg.url, token: tg.token });
-  const dispatcher = createDispatcher({ store, telegram, logger: silentLogger(), status: createTelegramStatus(), now });
+  const dispatcher = createDispatcher({
+    store,
+    telegram,
+    logger: silentLogger(),
+    status: createTelegramStatus(),
+    now,
+    ...(opts.actions ? { actions: opts.actions } : {}),
+  });
   const intake = createIntake({ store, routeConfig: { chatId: String(chatId) }, now, onAccepted: (ids) => dispatcher.wake(ids) });
   dispatcher.start();
   const stepMs = opts.stepMs ?? 100;
@@ -77,7 +92,7 @@ export function stormAlert(n: number, seq: number) {
     action: 'triggered',
     data: {
       event: {
-        event_id: `st${n}x${seq}`.padEnd(32, '0').slice(0, 32),
+        event_id: `st${n}x${seq}y`.padEnd(32, "0").slice(0, 32),
         title: `Storm#${n}#`,
         level: 'error',
         issue_id: String(7000 + n),
