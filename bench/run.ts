@@ -6,6 +6,8 @@
 //   3. a storm: many webhooks for a few distinct issues into one group chat whose limits the
 //      fake Telegram enforces like Telegram does;
 //   4. resident memory of the receiver before and after.
+// Exits non-zero when the storm broke a promise: any 429, an alert not reflected exactly once
+// in the chat, a backlog that did not drain, or an alert parked as undeliverable.
 // Figures go to stdout as tables. Environment knobs: BENCH_SECONDS (per concurrency step,
 // default 5), STORM_WEBHOOKS (10000), STORM_ISSUES (50), STORM_SECONDS (60).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -264,6 +266,26 @@ async function main(): Promise<void> {
 
   await tg.close();
   rmSync(dataDir, { recursive: true, force: true });
+
+  const queue = health.queue as { pending: number; undeliverable: number };
+  const broken = stormVerdict({ rateLimited: tg.rateLimited - rateLimitedBefore, accepted, reflected, ...queue });
+  if (broken.length) {
+    console.log(`\nSTORM FAILED:\n${broken.map((b) => `  - ${b}`).join('\n')}`);
+    process.exitCode = 1;
+  } else {
+    console.log('\nstorm: 0 × 429, every accepted alert accounted for');
+  }
+}
+
+/** The storm's promises; each broken one as a sentence. */
+function stormVerdict(r: { rateLimited: number; accepted: number; reflected: number; pending: number; undeliverable: number }): string[] {
+  const broken: string[] = [];
+  if (r.rateLimited > 0) broken.push(`Telegram answered ${r.rateLimited} × 429: the pacing let too many calls through`);
+  if (r.pending > 0) broken.push(`${r.pending} alert(s) still waiting when the bench gave up`);
+  if (r.undeliverable > 0) broken.push(`${r.undeliverable} alert(s) parked as undeliverable`);
+  if (r.reflected < r.accepted) broken.push(`${r.accepted - r.reflected} accepted alert(s) not shown in any message, counter or digest line`);
+  if (r.reflected > r.accepted) broken.push(`${r.reflected - r.accepted} alert(s) shown more than once`);
+  return broken;
 }
 
 main().catch((err: unknown) => {
