@@ -110,6 +110,7 @@ const JOB_ATTEMPTS = 5;
 // Answers beyond this many waiting for one chat are dropped: a flood of /status must not hold
 // the chat's alerts back for minutes (each answer takes one of the group's 20 calls a minute).
 const MAX_WAITING_REPLIES = 10;
+const STOP_WAIT_MS = 5000;
 const ISSUE_STATUSES = new Set(['unresolved', 'resolved', 'ignored']);
 
 export function stateOfRow(row: MessageRow): IssueState {
@@ -195,7 +196,8 @@ export function createDispatcher(opts: DispatcherOptions) {
    */
   async function paced<T>(chatId: string, call: () => Promise<T>): Promise<T> {
     for (let waitMs = pacer.readyAt(chatId) - now(); waitMs > 0; waitMs = pacer.readyAt(chatId) - now()) {
-      if (stopped) throw new TelegramNetworkError('sendMessage', 'the receiver is stopping', false);
+      // Stopping: a short wait still shows a press before going; a long one (after a 429) is not waited for.
+      if (stopped && waitMs > STOP_WAIT_MS) throw new TelegramNetworkError('sendMessage', 'the receiver is stopping', false);
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
