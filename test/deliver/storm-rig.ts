@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import { createIntake, type Intake } from '../../src/receive/intake.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { DEFAULT_LIMITS } from '../fakes/telegram-limits.js';
-import { startFakeTelegram, type FakeMessage, type FakeTelegram, type FakeTelegramOptions } from '../fakes/telegram.js';
+import { startFakeTelegram, type CallRecord, type FakeMessage, type FakeTelegram, type FakeTelegramOptions } from '../fakes/telegram.js';
 import { tempDir } from '../helpers.js';
 
 export interface StormRig {
@@ -124,4 +124,11 @@ export function shownCounts(messages: readonly FakeMessage[]): Map<number, numbe
     }
   }
   return shown;
+}
+
+/** With STORM_DEBUG set: one line per call, seconds since the first, to see the pacing. */
+export function logTimeline(calls: readonly CallRecord[]): void {
+  if (!process.env.STORM_DEBUG || calls.length === 0) return;
+  const t0 = calls[0]!.atMs;
+  console.log(calls.map((c) => `${((c.atMs - t0) / 1000).toFixed(1)} ${c.method} ${c.status} ${String(c.params.text ?? '').slice(0, 30)}`).join('\n'));
 }
