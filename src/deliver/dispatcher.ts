@@ -26,8 +26,9 @@ import {
   type IssueView,
 } from './issue-message.js';
 import { backoffMs, createPacer, DEFAULT_BACKOFF, DEFAULT_PACING, type BackoffConfig, type PacingConfig } from './pacing.js';
-import { classifyTelegramError, TelegramNetworkError, type SendParams, type Telegram, type TelegramVerdict } from './telegram.js';
+import { classifyTelegramError, type SendParams, type Telegram, type TelegramVerdict } from './telegram.js';
 import type { TelegramStatus } from './status.js';
+import { createTurns } from './turns.js';
 
 export interface StormConfig {
   /** Repeats of one issue within this time edit its message instead of posting a new one. */
@@ -110,7 +111,6 @@ const JOB_ATTEMPTS = 5;
 // Answers beyond this many waiting for one chat are dropped: a flood of /status must not hold
 // the chat's alerts back for minutes (each answer takes one of the group's 20 calls a minute).
 const MAX_WAITING_REPLIES = 10;
-const STOP_WAIT_MS = 5000;
 const ISSUE_STATUSES = new Set(['unresolved', 'resolved', 'ignored']);
 
 export function stateOfRow(row: MessageRow): IssueState {
@@ -171,8 +171,9 @@ export function createDispatcher(opts: DispatcherOptions) {
   const jobs = new Map<string, Job[]>();
   let stopped = true;
   let wakeUp: (() => void) | null = null;
-  // Calls waiting for their turn inside a chat's turn (see paced): they look again on wake.
-  const sleepers = new Set<() => void>();
+  // Every call into a chat goes through `paced` (see turns.ts).
+  const turns = createTurns({ pacer, now, stopping: () => stopped });
+  const paced = turns.paced;
   let loopDone: Promise<void> = Promise.resolve();
 
   // ---- Telegram calls, with the plain-text fallback -------------------------------------
@@ -187,33 +188,6 @@ export function createDispatcher(opts: DispatcherOptions) {
       ...(replyTo !== undefined ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}),
       link_preview_options: { is_disabled: true },
     };
-  }
-
-  /**
-   * Every chat message goes through here: it waits for the chat's turn under the pacer (the
-   * loop only starts a chat when it is ready, but a second call in one turn — a resend, the old
-   * message's buttons — must wait too), then records when it started and when it finished.
-   */
-  async function paced<T>(chatId: string, call: () => Promise<T>): Promise<T> {
-    for (let waitMs = pacer.readyAt(chatId) - now(); waitMs > 0; waitMs = pacer.readyAt(chatId) - now()) {
-      // Stopping: a short wait still shows a press before going; a long one (after a 429) is not waited for.
-      if (stopped && waitMs > STOP_WAIT_MS) throw new TelegramNetworkError('sendMessage', 'the receiver is stopping', false);
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          sleepers.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, Math.min(waitMs, 1000));
-        sleepers.add(done);
-      });
-    }
-    pacer.spend(chatId, now());
-    try {
-      return await call();
-    } finally {
-      pacer.settled(chatId, now());
-    }
   }
 
   /** Runs `call` with HTML; if Telegram cannot parse it, logs loudly and resends as plain text. */
@@ -794,7 +768,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     } else {
       lastRescan = -Infinity;
     }
-    for (const sleeper of [...sleepers]) sleeper();
+    turns.wake();
     wakeUp?.();
   }
 
