@@ -20,6 +20,7 @@ import { signBody } from '../src/receive/verify.js';
 import { startFakeTelegram } from '../test/fakes/telegram.js';
 import { sentryJson } from '../test/fakes/sentry.js';
 import { buildPost, closedLoop, openLoop, type LoadResult } from './load.js';
+import { stormVerdict } from './verdict.js';
 
 const BIN = new URL('../bin/sentry-tg.js', import.meta.url).pathname;
 const SECRET = 'bench-webhook-secret-0123456789abcdef';
@@ -275,17 +276,6 @@ async function main(): Promise<void> {
   } else {
     console.log('\nstorm: 0 × 429, every accepted alert accounted for');
   }
-}
-
-/** The storm's promises; each broken one as a sentence. */
-function stormVerdict(r: { rateLimited: number; accepted: number; reflected: number; pending: number; undeliverable: number }): string[] {
-  const broken: string[] = [];
-  if (r.rateLimited > 0) broken.push(`Telegram answered ${r.rateLimited} × 429: the pacing let too many calls through`);
-  if (r.pending > 0) broken.push(`${r.pending} alert(s) still waiting when the bench gave up`);
-  if (r.undeliverable > 0) broken.push(`${r.undeliverable} alert(s) parked as undeliverable`);
-  if (r.reflected < r.accepted) broken.push(`${r.accepted - r.reflected} accepted alert(s) not shown in any message, counter or digest line`);
-  if (r.reflected > r.accepted) broken.push(`${r.reflected - r.accepted} alert(s) shown more than once`);
-  return broken;
 }
 
 main().catch((err: unknown) => {
