@@ -6,6 +6,8 @@
 //   3. a storm: many webhooks for a few distinct issues into one group chat whose limits the
 //      fake Telegram enforces like Telegram does;
 //   4. resident memory of the receiver before and after.
+// Exits non-zero when the storm broke a promise: any 429, an alert not reflected exactly once
+// in the chat, a backlog that did not drain, or an alert parked as undeliverable.
 // Figures go to stdout as tables. Environment knobs: BENCH_SECONDS (per concurrency step,
 // default 5), STORM_WEBHOOKS (10000), STORM_ISSUES (50), STORM_SECONDS (60).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,6 +20,7 @@ import { signBody } from '../src/receive/verify.js';
 import { startFakeTelegram } from '../test/fakes/telegram.js';
 import { sentryJson } from '../test/fakes/sentry.js';
 import { buildPost, closedLoop, openLoop, type LoadResult } from './load.js';
+import { stormVerdict } from './verdict.js';
 
 const BIN = new URL('../bin/sentry-tg.js', import.meta.url).pathname;
 const SECRET = 'bench-webhook-secret-0123456789abcdef';
@@ -264,6 +267,15 @@ async function main(): Promise<void> {
 
   await tg.close();
   rmSync(dataDir, { recursive: true, force: true });
+
+  const queue = health.queue as { pending: number; undeliverable: number };
+  const broken = stormVerdict({ rateLimited: tg.rateLimited - rateLimitedBefore, accepted, reflected, ...queue });
+  if (broken.length) {
+    console.log(`\nSTORM FAILED:\n${broken.map((b) => `  - ${b}`).join('\n')}`);
+    process.exitCode = 1;
+  } else {
+    console.log('\nstorm: 0 × 429, every accepted alert accounted for');
+  }
 }
 
 main().catch((err: unknown) => {

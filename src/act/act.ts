@@ -10,9 +10,10 @@ import { BOT_COMMANDS, createCommandHandler, type StatusView } from './commands.
 import { startUpdateLoop, type UpdateLoopConfig, type UpdatesState } from './updates.js';
 
 export interface ActDeps {
-  telegram: Pick<Telegram, 'getUpdates' | 'answerCallbackQuery' | 'sendMessage' | 'setMyCommands'>;
+  /** Chat messages (answers, edits) go through the dispatcher's pacing, never straight here. */
+  telegram: Pick<Telegram, 'getUpdates' | 'answerCallbackQuery' | 'setMyCommands'>;
   store: Store;
-  dispatcher: Pick<Dispatcher, 'update'>;
+  dispatcher: Pick<Dispatcher, 'update' | 'say'>;
   /** Null when write-back is off (no token, organisation or allowed users). */
   sentry: Pick<SentryApi, 'updateIssue'> | null;
   /** Why buttons are off, for /status and /help; null when they are on. */
@@ -43,7 +44,7 @@ export function startActing(deps: ActDeps) {
     now,
   });
   const onMessage = createCommandHandler({
-    telegram,
+    dispatcher: deps.dispatcher,
     store: deps.store,
     chatId: deps.chatId,
     allowedUsers: deps.allowedUsers,

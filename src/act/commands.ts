@@ -2,7 +2,8 @@
 // functions; the handler checks who asks, reads or writes the store and replies. Commands are
 // answered in the configured alert chat, or to allow-listed users anywhere; everyone else is
 // ignored without a word (a bot that answers strangers tells them it exists).
-import type { Telegram, TgChat, TgMessage } from '../deliver/telegram.js';
+import type { Dispatcher } from '../deliver/dispatcher.js';
+import type { TgChat, TgMessage } from '../deliver/telegram.js';
 import type { Logger } from '../log/logger.js';
 import type { Alert } from '../normalise/alert.js';
 import { escapeHtml } from '../render/template.js';
@@ -172,7 +173,8 @@ export function helpText(buttonsOff: string | null): string {
 // ---- the handler ------------------------------------------------------------------------------
 
 export interface CommandDeps {
-  telegram: Pick<Telegram, 'sendMessage'>;
+  /** Answers go out in the chat's paced turn, like alerts, so they cannot cause a 429. */
+  dispatcher: Pick<Dispatcher, 'say'>;
   store: Pick<Store, 'addMute' | 'removeMutes' | 'issueForShortId' | 'mutedSince' | 'migratedTo' | 'message' | 'activeMute'>;
   /** The configured alert chat (SENTRY_ALERT_CHAT_ID). */
   chatId: string;
@@ -185,7 +187,7 @@ export interface CommandDeps {
 }
 
 export function createCommandHandler(deps: CommandDeps) {
-  const { telegram, store, logger } = deps;
+  const { dispatcher, store, logger } = deps;
 
   /** The configured chat id this chat is known by (`-100…`, or `@name`), or null. */
   function configuredAs(chat: TgChat): string | null {
@@ -196,19 +198,24 @@ export function createCommandHandler(deps: CommandDeps) {
     );
   }
 
+  /**
+   * Queues the answer for the chat's paced turn and returns at once: the update loop handles
+   * one update at a time, and a button press behind a burst of commands must not wait for them.
+   */
   async function reply(msg: TgMessage, html: string): Promise<void> {
-    try {
-      await telegram.sendMessage({
-        chat_id: msg.chat.id,
+    // The alert chat is paced under the id alerts use (which may be `@name`).
+    const chatId = configuredAs(msg.chat) ?? String(msg.chat.id);
+    void dispatcher
+      .say(chatId, {
         text: html,
         parse_mode: 'HTML',
         ...(msg.is_topic_message && msg.message_thread_id !== undefined ? { message_thread_id: msg.message_thread_id } : {}),
         reply_parameters: { message_id: msg.message_id, allow_sending_without_reply: true },
         link_preview_options: { is_disabled: true },
+      })
+      .then((outcome) => {
+        if (outcome !== 'sent') logger.info({ chatId, outcome }, 'a command was not answered');
       });
-    } catch (err) {
-      logger.warn({ chatId: msg.chat.id, err: (err as Error).message }, 'could not answer a command');
-    }
   }
 
   /** The issue of the alert a command replies to. */

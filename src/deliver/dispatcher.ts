@@ -28,6 +28,7 @@ import {
 import { backoffMs, createPacer, DEFAULT_BACKOFF, DEFAULT_PACING, type BackoffConfig, type PacingConfig } from './pacing.js';
 import { classifyTelegramError, type SendParams, type Telegram, type TelegramVerdict } from './telegram.js';
 import type { TelegramStatus } from './status.js';
+import { createTurns } from './turns.js';
 
 export interface StormConfig {
   /** Repeats of one issue within this time edit its message instead of posting a new one. */
@@ -73,13 +74,22 @@ export type MessageChange =
   | { kind: 'menu'; menu: Menu };
 
 export type ChangeOutcome = 'edited' | 'resent' | 'unchanged' | 'gone' | 'failed' | 'stopped';
+/** `dropped`: too many answers were already waiting for that chat. */
+export type ReplyOutcome = 'sent' | 'failed' | 'stopped' | 'dropped';
+
+/** A bot answer (to a command): sent in the chat's paced turn like any alert. */
+interface Say {
+  kind: 'say';
+  params: Omit<SendParams, 'chat_id'>;
+}
 
 interface Job {
   messageId: number;
-  change: MessageChange | { kind: 'refresh' };
+  change: MessageChange | { kind: 'refresh' } | Say;
   attempts: number;
   notBefore: number;
-  done: (outcome: ChangeOutcome) => void;
+  /** An update's promise gets ChangeOutcomes, an answer's ReplyOutcomes (see runSay). */
+  done: (outcome: ChangeOutcome | ReplyOutcome) => void;
 }
 
 interface Unit {
@@ -104,6 +114,9 @@ interface Variant {
 }
 
 const JOB_ATTEMPTS = 5;
+// Answers beyond this many waiting for one chat are dropped: a flood of /status must not hold
+// the chat's alerts back for minutes (each answer takes one of the group's 20 calls a minute).
+const MAX_WAITING_REPLIES = 10;
 const ISSUE_STATUSES = new Set(['unresolved', 'resolved', 'ignored']);
 
 export function stateOfRow(row: MessageRow): IssueState {
@@ -164,6 +177,9 @@ export function createDispatcher(opts: DispatcherOptions) {
   const jobs = new Map<string, Job[]>();
   let stopped = true;
   let wakeUp: (() => void) | null = null;
+  // Every call into a chat goes through `paced` (see turns.ts).
+  const turns = createTurns({ pacer, now, stopping: () => stopped });
+  const paced = turns.paced;
   let loopDone: Promise<void> = Promise.resolve();
 
   // ---- Telegram calls, with the plain-text and no-keyboard fallbacks ----------------------
@@ -190,7 +206,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     const as: Variant = { plain: false, keyboard: true };
     for (;;) {
       try {
-        return await call(as);
+        return await paced(chatId, () => call({ ...as }));
       } catch (err) {
         const kind = classifyTelegramError(err).kind;
         if (kind === 'bad-html' && !as.plain) {
@@ -202,19 +218,16 @@ export function createDispatcher(opts: DispatcherOptions) {
         } else {
           throw err;
         }
-        pacer.spend(chatId, now());
       }
     }
   }
 
   async function send(chatId: string, threadId: number | null, r: Rendered, replyTo?: number): Promise<number> {
-    pacer.spend(chatId, now());
     const msg = await withFallback((as) => telegram.sendMessage(sendParams(chatId, threadId, r, as, replyTo)), chatId);
     return msg.message_id;
   }
 
   async function edit(chatId: string, messageId: number, r: Rendered): Promise<void> {
-    pacer.spend(chatId, now());
     try {
       await withFallback((as) => {
         const { message_thread_id: _thread, reply_parameters: _reply, ...p } = sendParams(chatId, null, r, as);
@@ -227,14 +240,14 @@ export function createDispatcher(opts: DispatcherOptions) {
 
   /** Sets or (without `buttons`) removes a message's keyboard; false when the message is gone. */
   async function setButtons(chatId: string, messageId: number, buttons?: Rendered['buttons']): Promise<boolean> {
-    if (!telegram.editMessageReplyMarkup) throw new Error('this dispatcher cannot change buttons (no editMessageReplyMarkup)');
-    pacer.spend(chatId, now());
+    const editMarkup = telegram.editMessageReplyMarkup;
+    if (!editMarkup) throw new Error('this dispatcher cannot change buttons (no editMessageReplyMarkup)');
     try {
-      await telegram.editMessageReplyMarkup({
+      await paced(chatId, () => editMarkup({
         chat_id: chatId,
         message_id: messageId,
         ...(buttons ? { reply_markup: { inline_keyboard: buttons } } : {}),
-      });
+      }));
     } catch (err) {
       const kind = classifyTelegramError(err).kind;
       if (kind === 'edit-target-gone') return false;
@@ -525,7 +538,28 @@ export function createDispatcher(opts: DispatcherOptions) {
     return job!;
   }
 
+  /** Sends a bot answer; a 429 puts it back in the queue, anything else is logged and given up. */
+  async function runSay(chatId: string, job: Job, say: Say): Promise<void> {
+    try {
+      await paced(chatId, () => telegram.sendMessage({ ...say.params, chat_id: chatId }));
+      status.ok(now());
+      job.done('sent');
+    } catch (err) {
+      const verdict = classifyTelegramError(err);
+      const at = now();
+      status.failed(at, (err as Error).message, verdict.kind);
+      if (verdict.kind === 'retry-after' && job.attempts + 1 < JOB_ATTEMPTS) {
+        pacer.block(chatId, at + verdict.seconds * 1000);
+        queueJob(chatId, { ...job, attempts: job.attempts + 1, notBefore: at });
+        return;
+      }
+      logger.warn({ chatId, err: (err as Error).message }, 'could not answer a command');
+      job.done('failed');
+    }
+  }
+
   async function runJob(chatId: string, job: Job): Promise<void> {
+    if (job.change.kind === 'say') return runSay(chatId, job, job.change);
     const pressed = store.message(chatId, job.messageId);
     // A press on an older message of the issue changes the newest one, which carries the state.
     const row = (pressed?.groupKey ? store.messageForGroup(pressed.groupKey, chatId) : null) ?? pressed;
@@ -756,6 +790,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     } else {
       lastRescan = -Infinity;
     }
+    turns.wake();
     wakeUp?.();
   }
 
@@ -793,7 +828,24 @@ export function createDispatcher(opts: DispatcherOptions) {
      */
     update(chatId: string, messageId: number, change: MessageChange): Promise<ChangeOutcome> {
       if (stopped) return Promise.resolve('stopped');
-      return new Promise((done) => queueJob(chatId, { messageId, change, attempts: 0, notBefore: now(), done }));
+      return new Promise((done) =>
+        queueJob(chatId, { messageId, change, attempts: 0, notBefore: now(), done: (o) => done(o as ChangeOutcome) }),
+      );
+    },
+    /**
+     * Sends a bot answer to `chatId` in that chat's turn, under the same pacing as alerts (and
+     * before the chat's waiting alerts: someone is waiting for it).
+     */
+    say(chatId: string, params: Omit<SendParams, 'chat_id'>): Promise<ReplyOutcome> {
+      if (stopped) return Promise.resolve('stopped');
+      const waiting = (jobs.get(chatId) ?? []).filter((j) => j.change.kind === 'say').length;
+      if (waiting >= MAX_WAITING_REPLIES) {
+        logger.warn({ chatId, waiting }, 'too many bot answers waiting for this chat: this one is dropped');
+        return Promise.resolve('dropped');
+      }
+      return new Promise((done) =>
+        queueJob(chatId, { messageId: 0, change: { kind: 'say', params }, attempts: 0, notBefore: now(), done: (o) => done(o as ReplyOutcome) }),
+      );
     },
     /** Stops taking new work and waits (bounded) for calls already in flight. */
     async stop(timeoutMs = 5000): Promise<void> {
@@ -806,7 +858,7 @@ export function createDispatcher(opts: DispatcherOptions) {
       const drain = (async () => {
         for (const [chatId, list] of jobs) {
           for (let job = list.shift(); job; job = list.shift()) {
-            if (job.change.kind === 'menu') job.done('stopped');
+            if (job.change.kind === 'menu' || job.change.kind === 'say') job.done('stopped');
             else await runJob(chatId, { ...job, attempts: JOB_ATTEMPTS });
           }
         }

@@ -45,7 +45,10 @@
  *
  * Faults: `failNext(method | '*', fault, times = 1)` with fault an API error
  * `{status, description, parameters?}`, 'reset' (socket destroyed, no answer), 'timeout' (no
- * answer until close) or 'html500' (502 with an nginx HTML page). `setDown(true)` resets every
+ * answer until close) or 'html500' (502 with an nginx HTML page); 'lost-answer' and
+ * 'lost-answer-reset': the request is processed (a message is posted) but the answer is lost —
+ * held until close, or the socket destroyed — and the call is recorded with `fault:
+ * 'lost-answer'`, `status: null` and the answer that was lost. `setDown(true)` resets every
  * request. `revokeToken()` makes every request 401. Faults apply before the token check.
  *
  * Updates: `pushUpdate` (any update body; update_id assigned), `pushMessage`, `pushCallbackQuery`.
@@ -173,7 +176,9 @@ export type Fault =
   | { status: number; description: string; parameters?: ResponseParameters }
   | 'reset'
   | 'timeout'
-  | 'html500';
+  | 'html500'
+  | 'lost-answer'
+  | 'lost-answer-reset';
 
 export interface CallRecord {
   /** As the client spelled it, e.g. "sendMessage". */
@@ -181,10 +186,10 @@ export interface CallRecord {
   params: Params;
   /** HTTP status; null when no answer was sent. */
   status: number | null;
-  /** The JSON envelope; null when there was none (reset, timeout, html500, aborted). */
+  /** The JSON envelope; null when there was none (reset, timeout, html500, aborted); the lost one for lost-answer. */
   response: ApiResponse | null;
   /** Set when the answer came from fault injection or setDown. */
-  fault?: 'error' | 'reset' | 'timeout' | 'html500' | 'down';
+  fault?: 'error' | 'reset' | 'timeout' | 'html500' | 'down' | 'lost-answer';
   /** The client went away before the answer (an aborted long poll). */
   clientAborted?: true;
   atMs: number;
@@ -675,7 +680,8 @@ class FakeTelegramServer implements FakeTelegram {
       return;
     }
     const fault = this.takeFault(method);
-    if (fault !== undefined) {
+    const loseAnswer = fault === 'lost-answer' || fault === 'lost-answer-reset' ? fault : undefined;
+    if (fault !== undefined && fault !== 'lost-answer' && fault !== 'lost-answer-reset') {
       this.injectFault(res, call, fault);
       return;
     }
@@ -687,6 +693,18 @@ class FakeTelegramServer implements FakeTelegram {
     }
     if (!handler) {
       this.answer(res, call, 404, errorBody(new ApiError(404, 'Not Found')));
+      return;
+    }
+    if (loseAnswer) {
+      // Processed as usual; only the answer never reaches the client.
+      const result = await Promise.resolve(handler.run(params, { onAbort: () => undefined })).then(
+        (success): ApiResponse => ({ ok: true, result: success.result }),
+        (err: unknown): ApiResponse => (err instanceof ApiError ? errorBody(err) : { ok: false, error_code: 500, description: String(err) }),
+      );
+      this.record({ ...call, status: null, response: result, fault: 'lost-answer' });
+      if (loseAnswer === 'lost-answer-reset') return resetSocket(res);
+      this.heldResponses.add(res);
+      res.on('close', () => this.heldResponses.delete(res));
       return;
     }
 
@@ -739,7 +757,7 @@ class FakeTelegramServer implements FakeTelegram {
     return pending.fault;
   }
 
-  private injectFault(res: ServerResponse, call: Omit<CallRecord, 'status' | 'response'>, fault: Fault): void {
+  private injectFault(res: ServerResponse, call: Omit<CallRecord, 'status' | 'response'>, fault: Exclude<Fault, 'lost-answer' | 'lost-answer-reset'>): void {
     if (fault === 'reset') {
       this.record({ ...call, status: null, response: null, fault: 'reset' });
       resetSocket(res);

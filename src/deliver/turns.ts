@@ -1,0 +1,46 @@
+// Every Telegram call into a chat takes a turn under the pacer: it waits until the chat (and the
+// bot) may be called, then records when it started and when it finished. The dispatcher's loop
+// only starts a chat when it is ready; this also covers a second call inside one turn (a plain
+// text resend, a resend of a deleted message, the old message's buttons).
+import type { createPacer } from './pacing.js';
+import { TelegramNetworkError } from './telegram.js';
+
+/** While stopping, a wait up to this long still happens (a press is shown before going). */
+const STOP_WAIT_MS = 5000;
+
+export function createTurns(opts: { pacer: ReturnType<typeof createPacer>; now: () => number; stopping: () => boolean }) {
+  const { pacer, now } = opts;
+  // Calls waiting for their turn; they look again whenever the dispatcher is woken.
+  const sleepers = new Set<() => void>();
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+    });
+  }
+
+  return {
+    async paced<T>(chatId: string, call: () => Promise<T>): Promise<T> {
+      for (let waitMs = pacer.readyAt(chatId) - now(); waitMs > 0; waitMs = pacer.readyAt(chatId) - now()) {
+        if (opts.stopping() && waitMs > STOP_WAIT_MS) throw new TelegramNetworkError('sendMessage', 'the receiver is stopping', false);
+        await sleep(Math.min(waitMs, 1000));
+      }
+      pacer.spend(chatId, now());
+      try {
+        return await call();
+      } finally {
+        pacer.settled(chatId, now());
+      }
+    },
+    /** The clock may have moved (or a block ended): waiting calls look again. */
+    wake(): void {
+      for (const sleeper of [...sleepers]) sleeper();
+    },
+  };
+}
