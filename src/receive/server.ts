@@ -55,6 +55,9 @@ export function guardListener(listener: RequestListener, onError: (err: unknown,
   };
 }
 
+// Long enough for the client to read the error answer before the socket is torn down.
+const CLOSE_GRACE_MS = 1_000;
+
 const CLIENT_ERRORS: Record<string, [number, string]> = {
   HPE_HEADER_OVERFLOW: [431, 'Request headers are too large'],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request took too long to arrive'],
@@ -94,6 +97,8 @@ export function createReceiverServer(listener: RequestListener, limits: HttpLimi
       return;
     }
     socket.end(clientErrorAnswer(err));
+    // end() alone can leave a socket that never sent a byte half-open on our side for good.
+    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
   });
 
   let lastDropWarnAt = 0;
