@@ -101,6 +101,12 @@ export function createReceiverServer(listener: RequestListener, limits: HttpLimi
     setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
   });
 
+  // Node's own 417 for an Expect other than 100-continue has an empty chunked body, not JSON.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    sendJson(res, 417, { status: 'error', message: 'Unsupported Expect header: only 100-continue is understood' }, { connection: 'close' });
+  });
+
   let lastDropWarnAt = 0;
   server.on('drop', () => {
     const now = Date.now();

@@ -60,6 +60,8 @@ export interface RawAnswer {
 
 /** Parses the first HTTP answer out of the bytes a socket received. */
 export function parseAnswer(raw: string): RawAnswer {
+  // Interim answers (100 Continue) come before the real one.
+  while (/^HTTP\/1\.1 1\d\d /.test(raw) && raw.includes('\r\n\r\n')) raw = raw.slice(raw.indexOf('\r\n\r\n') + 4);
   const m = /^HTTP\/1\.1 (\d{3})[^\r\n]*\r\n([\s\S]*?)\r\n\r\n([\s\S]*)$/.exec(raw);
   return m ? { status: Number(m[1]), headers: m[2]!, body: m[3]! } : { status: null, headers: '', body: raw };
 }
