@@ -1,6 +1,7 @@
 // The replay window: a signed webhook whose Sentry-Hook-Timestamp is more than the window off the
 // receiver's clock (the context's, here a fixed fake one) is refused with 401 and stored nowhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/load.js';
 import { staleTimestamp } from '../../src/receive/webhook.js';
 import { WEBHOOK_PATH } from '../../src/receive/verify.js';
 import { fixture, sentryRequest } from '../helpers.js';
@@ -85,5 +86,17 @@ describe('staleTimestamp', () => {
   it('is null when the window is 0 or the header is absent', () => {
     expect(staleTimestamp(String(NOW_S - 10_000), NOW_MS, 0)).toBeNull();
     expect(staleTimestamp(undefined, NOW_MS, 300)).toBeNull();
+  });
+});
+
+describe('SENTRY_TG_REPLAY_WINDOW / --replay-window', () => {
+  const load = (env: Record<string, string>, flags: Record<string, string> = {}) =>
+    loadSettings({ envFile: { path: '/nonexistent/.env', explicit: false }, env, flags });
+
+  it('defaults to 300 s, reads the env and the flag, and refuses a non-number', () => {
+    expect(load({}).settings.replayWindowSeconds).toBe(300);
+    expect(load({ SENTRY_TG_REPLAY_WINDOW: '0' }).settings.replayWindowSeconds).toBe(0);
+    expect(load({ SENTRY_TG_REPLAY_WINDOW: '0' }, { replayWindowSeconds: '600' }).settings.replayWindowSeconds).toBe(600);
+    expect(() => load({ SENTRY_TG_REPLAY_WINDOW: 'five minutes' })).toThrow(/SENTRY_TG_REPLAY_WINDOW/);
   });
 });
