@@ -1,8 +1,6 @@
 // `sentry-tg serve`: wires receive → store → dispatch → Telegram and listens.
 // `startReceiver` is also what `setup` runs in-process for its end-to-end proof.
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { isAbsolute, resolve } from 'node:path';
 import * as Sentry from '@sentry/node';
 import { startActing, type Acting } from '../act/act.js';
@@ -16,11 +14,11 @@ import { createTelegram, type Telegram } from '../deliver/telegram.js';
 import { UserError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
-import { createApp, requestListener, type Health } from '../receive/app.js';
-import { createReceiverServer, DEFAULT_HTTP_LIMITS, guardListener, type HttpLimits } from '../receive/server.js';
 import { createStorageStatus } from '../receive/storage-status.js';
-import { createWebhookHandler } from '../receive/webhook.js';
 import { createIntake } from '../receive/intake.js';
+import type { Health } from '../receive/app.js';
+import { listen } from '../receive/listen.js';
+import type { HttpLimits } from '../receive/server.js';
 import { pluginCallbackUrl, urlToken, WEBHOOK_PATH } from '../receive/verify.js';
 import { createSentryApi } from '../sentry/api.js';
 import { openStore, type FdatasyncFn, type FsyncMode, type Store } from '../store/store.js';
@@ -155,47 +153,24 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   const reportError = (err: unknown) => {
     if (settings.sentryDsn) Sentry.captureException(err);
   };
-  const webhook = createWebhookHandler({
+  const { server, port, localUrl } = await listen({
+    port: settings.port,
+    host: settings.host,
     webhookSecret: settings.webhookSecret,
     bodyLimitBytes: settings.bodyLimitBytes,
-    intake,
-    logger: receiveLogger,
-    reportError,
     replayWindowSeconds: settings.replayWindowSeconds,
     now: opts.now ?? Date.now,
-  });
-  const app = createApp({
-    webhookSecret: settings.webhookSecret,
-    bodyLimitBytes: settings.bodyLimitBytes,
     debugEndpoint: settings.debugEndpoint,
     intake,
     health,
     logger: receiveLogger,
-    webhook,
     debugError: () => {
       const err = new Error('sentry-tg /sentry-debug test error');
       return settings.sentryDsn ? Sentry.captureException(err) : undefined;
     },
     reportError,
+    ...(opts.http ? { http: opts.http } : {}),
   });
-
-  const server: Server = await new Promise((ok, fail) => {
-    const listener = guardListener(requestListener(app, webhook), (err, req) => {
-      receiveLogger.error({ err, method: req.method }, 'request handler failed');
-      reportError(err);
-    });
-    const s = createReceiverServer(listener, { ...DEFAULT_HTTP_LIMITS, ...opts.http }, receiveLogger);
-    s.listen(settings.port, settings.host, () => ok(s));
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      fail(
-        err.code === 'EADDRINUSE'
-          ? new UserError(`Port ${settings.port} on ${settings.host} is already in use.`, 'Stop the other process or pass --port.')
-          : err,
-      ),
-    );
-  });
-  const port = (server.address() as AddressInfo).port;
-  const localUrl = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
 
   let tunnel: Tunnel | null = null;
   if (opts.tunnel) {
