@@ -119,8 +119,8 @@ describe('bodies cut, aborted or too large', () => {
     const { body, headers } = signed();
     const text = httpText('POST', WEBHOOK_PATH, headers, body);
     const ans = await rawRequest(rig, text.slice(0, text.length - Math.floor(body.length / 2)));
-    // Node answers a half-closed, incomplete request with nothing or a 400; never a 2xx or 5xx.
-    if (ans.status !== null) expectJson4xx(ans);
+    // The parser sees the end of the stream before the end of the body.
+    expectJson4xx(ans, 400);
   });
 
   it('an upload aborted with a reset stores nothing', async () => {
