@@ -14,7 +14,7 @@ import { createTelegram, type Telegram } from '../deliver/telegram.js';
 import { UserError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
-import { createStorageStatus } from '../receive/storage-status.js';
+import { createStorageStatus, startStorageProbe } from '../receive/storage-status.js';
 import { createIntake } from '../receive/intake.js';
 import type { Health } from '../receive/app.js';
 import { listen } from '../receive/listen.js';
@@ -110,6 +110,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     onAccepted: (chatIds) => dispatcher.wake(chatIds),
     storage,
   });
+  const storageProbe = startStorageProbe(store, storage, Date.now);
 
   if (settings.sentryDsn) {
     Sentry.init({ dsn: settings.sentryDsn, release: `sentry-tg@${VERSION}` });
@@ -273,6 +274,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);
+        storageProbe.stop();
         await new Promise<void>((r) => {
           server.close(() => r());
           server.closeIdleConnections();

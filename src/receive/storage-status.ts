@@ -36,3 +36,31 @@ export function createStorageStatus() {
     },
   };
 }
+
+/**
+ * While storing fails, tries a tiny write every `intervalMs`, so /health turns healthy again as
+ * soon as the disk does, without waiting for the next webhook.
+ */
+export function startStorageProbe(
+  store: { kvSet(key: string, value: string): void; durable(): Promise<void> },
+  status: StorageStatus,
+  now: () => number,
+  intervalMs = 2_000,
+): { stop(): void } {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running || status.failure() === null) return;
+    running = true;
+    (async () => {
+      store.kvSet('storage_probe_at', String(now()));
+      await store.durable();
+    })().then(
+      () => status.ok(),
+      (err: unknown) => status.failed(now(), err),
+    ).finally(() => {
+      running = false;
+    });
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
