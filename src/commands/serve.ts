@@ -1,8 +1,6 @@
 // `sentry-tg serve`: wires receive → store → dispatch → Telegram and listens.
 // `startReceiver` is also what `setup` runs in-process for its end-to-end proof.
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
 import { isAbsolute, resolve } from 'node:path';
 import { startActing, type Acting } from '../act/act.js';
 import type { UpdateLoopConfig } from '../act/updates.js';
@@ -15,12 +13,14 @@ import { createTelegram, type Telegram } from '../deliver/telegram.js';
 import { UserError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
-import { createApp, requestListener, type Health } from '../receive/app.js';
-import { createWebhookHandler } from '../receive/webhook.js';
+import { createStorageStatus, startStorageProbe } from '../receive/storage-status.js';
 import { createIntake } from '../receive/intake.js';
+import type { Health } from '../receive/app.js';
+import { listen } from '../receive/listen.js';
+import type { HttpLimits } from '../receive/server.js';
 import { pluginCallbackUrl, urlToken, WEBHOOK_PATH } from '../receive/verify.js';
 import { createSentryApi } from '../sentry/api.js';
-import { openStore, type FsyncMode, type Store } from '../store/store.js';
+import { openStore, type FdatasyncFn, type FsyncMode, type Store } from '../store/store.js';
 import { tunnelError, type Tunnel } from '../tunnel/ngrok.js';
 import { VERSION } from '../version.js';
 
@@ -33,6 +33,12 @@ export interface ReceiverOptions {
   /** Open a tunnel with this opener (needs NGROK_AUTHTOKEN). */
   tunnel?: Context['openTunnel'];
   fsync?: FsyncMode;
+  /** The WAL's fsync (tests hold or fail it); node:fs fdatasync by default. */
+  fdatasync?: FdatasyncFn;
+  /** Socket bounds; tests shorten the timeouts. */
+  http?: Partial<HttpLimits>;
+  /** Clock for the replay window (the context's). */
+  now?: () => number;
   pacing?: Partial<PacingConfig>;
   storm?: Partial<StormConfig>;
   retentionMs?: number;
@@ -78,7 +84,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   const dataDir = isAbsolute(settings.dataDir) ? settings.dataDir : resolve(settings.dataDir);
   let store: Store;
   try {
-    store = openStore({ dataDir, fsync: opts.fsync ?? settings.fsync });
+    store = openStore({ dataDir, fsync: opts.fsync ?? settings.fsync, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) });
   } catch (err) {
     throw new UserError(`Cannot open the database in ${dataDir}: ${(err as Error).message}`, 'Check SENTRY_TG_DATA_DIR and its permissions.');
   }
@@ -95,12 +101,15 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     ...(opts.storm ? { storm: opts.storm } : {}),
     actions: buttonsOff === null && settings.sentryOrg ? { org: settings.sentryOrg } : null,
   });
+  const storage = createStorageStatus();
   const intake = createIntake({
     store,
     routeConfig: { chatId: settings.chatId, topicId: settings.topicId },
     now: Date.now,
     onAccepted: (chatIds) => dispatcher.wake(chatIds),
+    storage,
   });
+  const storageProbe = startStorageProbe(store, storage, Date.now);
 
   // The SDK is heavy (tens of MB): loaded only when the receiver reports its own errors.
   const Sentry = settings.sentryDsn ? await import('@sentry/node') : null;
@@ -114,13 +123,20 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     if (!settings.webhookSecret) warnings.push('SENTRY_WEBHOOK_SECRET is not set: unsigned requests are accepted');
     if (q.parked > 0) warnings.push(`${q.parked} alert(s) could not be delivered; last reason: ${q.lastParked?.reason}`);
     if (tg.reachable === false) warnings.push(`Telegram is not answering: ${tg.lastError?.message}`);
+    const storeFailure = storage.failure();
+    if (storeFailure) {
+      warnings.push(`Alerts cannot be stored: ${storeFailure.reason}. Webhooks get 503 until a write succeeds; check the disk of ${dataDir}`);
+    }
     return {
-      status: q.parked > 0 || tg.reachable === false ? 'degraded' : 'ok',
+      status: q.parked > 0 || tg.reachable === false || storeFailure ? 'degraded' : 'ok',
       version: VERSION,
       instanceId,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       telegram: { configured: true, ...tg, updates: acting?.updatesState() ?? 'off', buttons: buttonsOff === null ? 'on' : `off: ${buttonsOff}` },
       webhookAuth: settings.webhookSecret ? 'signature or URL token' : 'none',
+      storage: storeFailure
+        ? { ok: false, reason: storeFailure.reason, since: new Date(storeFailure.at).toISOString() }
+        : { ok: true },
       queue: {
         pending: q.pending,
         muted: q.muted,
@@ -137,43 +153,24 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   const reportError = (err: unknown) => {
     Sentry?.captureException(err);
   };
-  const webhook = createWebhookHandler({
+  const { server, port, localUrl } = await listen({
+    port: settings.port,
+    host: settings.host,
     webhookSecret: settings.webhookSecret,
     bodyLimitBytes: settings.bodyLimitBytes,
-    intake,
-    logger: receiveLogger,
-    reportError,
-  });
-  const app = createApp({
-    webhookSecret: settings.webhookSecret,
-    bodyLimitBytes: settings.bodyLimitBytes,
+    replayWindowSeconds: settings.replayWindowSeconds,
+    now: opts.now ?? Date.now,
     debugEndpoint: settings.debugEndpoint,
     intake,
     health,
     logger: receiveLogger,
-    webhook,
     debugError: () => {
       const err = new Error('sentry-tg /sentry-debug test error');
       return Sentry?.captureException(err);
     },
     reportError,
+    ...(opts.http ? { http: opts.http } : {}),
   });
-
-  const server: Server = await new Promise((ok, fail) => {
-    const s = createServer(requestListener(app, webhook));
-    s.listen(settings.port, settings.host, () => ok(s));
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      fail(
-        err.code === 'EADDRINUSE'
-          ? new UserError(`Port ${settings.port} on ${settings.host} is already in use.`, 'Stop the other process or pass --port.')
-          : err,
-      ),
-    );
-  });
-  // Sentry waits at most a second; idle keep-alive sockets must not hold shutdown up.
-  server.keepAliveTimeout = 5000;
-  const port = (server.address() as AddressInfo).port;
-  const localUrl = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
 
   let tunnel: Tunnel | null = null;
   if (opts.tunnel) {
@@ -276,6 +273,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);
+        storageProbe.stop();
         await new Promise<void>((r) => {
           server.close(() => r());
           server.closeIdleConnections();
@@ -302,6 +300,7 @@ export async function serveCommand(ctx: Context, settings: ServeSettings, flags:
     settings,
     logger,
     fetch: ctx.fetch,
+    now: ctx.now,
     ...(flags.tunnel ? { tunnel: ctx.openTunnel } : {}),
   });
   const signal = await ctx.untilSignal();

@@ -257,6 +257,15 @@ export const OPTIONS = {
     parse: byteSize,
     fallback: 1024 * 1024,
   } satisfies OptionDef<number>,
+  replayWindowSeconds: {
+    env: 'SENTRY_TG_REPLAY_WINDOW',
+    flag: 'replay-window',
+    arg: '<seconds>',
+    description: 'refuse signed webhooks whose Sentry-Hook-Timestamp is further off than this; 0 = never',
+    defaultText: '300',
+    parse: int(0, 7 * 24 * 3600),
+    fallback: 300,
+  } satisfies OptionDef<number>,
 } as const;
 
 export type OptionKey = keyof typeof OPTIONS;

@@ -6,6 +6,7 @@ import { normalise } from '../normalise/normalise.js';
 import { route, type RouteConfig } from '../route/route.js';
 import { groupKey } from '../group/group-key.js';
 import type { NewAlertRow, Store } from '../store/store.js';
+import type { StorageStatus } from './storage-status.js';
 
 export interface IntakeInput {
   body: Buffer;
@@ -26,6 +27,8 @@ export interface IntakeDeps {
   now: () => number;
   /** Called after each commit with the chats that have new work, to wake the dispatcher. */
   onAccepted: (chatIds: string[]) => void;
+  /** Told of every commit-and-fsync that failed or succeeded (for /health). */
+  storage?: Pick<StorageStatus, 'failed' | 'ok'>;
 }
 
 export type Intake = ReturnType<typeof createIntake>;
@@ -42,6 +45,7 @@ export function createIntake(deps: IntakeDeps) {
     try {
       results = deps.store.acceptMany(current.map((b) => b.row));
     } catch (err) {
+      deps.storage?.failed(deps.now(), err);
       for (const b of current) b.reject(err);
       return;
     }
@@ -49,8 +53,15 @@ export function createIntake(deps: IntakeDeps) {
     // delivery of a commit that is later lost to a power cut is only a harmless extra message.
     deps.onAccepted([...new Set(current.map((b) => b.row.chatId))]);
     deps.store.durable().then(
-      () => current.forEach((b, i) => b.resolve({ ...results[i]!, alert: b.alert })),
-      (err: unknown) => current.forEach((b) => b.reject(err)),
+      () => {
+        deps.storage?.ok();
+        current.forEach((b, i) => b.resolve({ ...results[i]!, alert: b.alert }));
+      },
+      (err: unknown) => {
+        // The rows are committed but may not be on disk: the sender must not be told they are.
+        deps.storage?.failed(deps.now(), err);
+        current.forEach((b) => b.reject(err));
+      },
     );
   }
 

@@ -1,9 +1,12 @@
 // POST /api/sentry-webhook[/<token>] on plain node:http request/response objects: the hottest
 // path in the program, so it avoids Express's router and body parser. `createApp` mounts it
 // for tests and the rest of the routes; `serve` also calls it directly, ahead of Express.
+// Everything here comes from the network: each way a request can be wrong ends in a JSON 4xx.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger.js';
 import type { Intake } from './intake.js';
+import { sendJson } from './server.js';
+import { describeStorageError } from './storage-status.js';
 import { verifySignature, verifyUrlToken, WEBHOOK_PATH } from './verify.js';
 
 export interface WebhookDeps {
@@ -12,30 +15,53 @@ export interface WebhookDeps {
   intake: Pick<Intake, 'accept'>;
   logger: Logger;
   reportError?: (err: unknown) => void;
+  /** Signed requests whose Sentry-Hook-Timestamp is further off than this are refused; 0: never. */
+  replayWindowSeconds?: number;
+  /** Clock for the replay window (ms). */
+  now?: () => number;
 }
 
 export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
+const UNIX_SECONDS = /^\d{1,12}(\.\d+)?$/;
+// Sentry's own retries and clock skew fit well inside five minutes.
+export const DEFAULT_REPLAY_WINDOW_SECONDS = 300;
 
-/** `/api/sentry-webhook` or `/api/sentry-webhook/<token>`; null for any other path. */
+/** The token path segment as sent (still percent-encoded); undefined for the bare path; null: not a webhook path. */
 export function webhookToken(url: string | undefined): string | undefined | null {
   if (!url) return null;
   const path = url.split('?', 1)[0]!;
   if (path === WEBHOOK_PATH || path === `${WEBHOOK_PATH}/`) return undefined;
   if (!path.startsWith(`${WEBHOOK_PATH}/`)) return null;
   const token = path.slice(WEBHOOK_PATH.length + 1);
-  return token.includes('/') ? null : decodeURIComponent(token);
+  return token.includes('/') ? null : token;
 }
 
-function send(res: ServerResponse, status: number, body: object): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+function decodeToken(raw: string | undefined): { token: string | undefined } | null {
+  if (raw === undefined) return { token: undefined };
+  try {
+    return { token: decodeURIComponent(raw) };
+  } catch {
+    // Malformed percent-encoding (e.g. %ZZ): never a token we issued.
+    return null;
+  }
+}
+
+/** Why a signed request's timestamp is refused, or null when it is fresh enough (or absent). */
+export function staleTimestamp(raw: string | undefined, nowMs: number, windowSeconds: number): string | null {
+  // The legacy plugin sends none; internal integrations always do. Absent is not a replay sign.
+  if (windowSeconds <= 0 || raw === undefined) return null;
+  if (!UNIX_SECONDS.test(raw.trim())) return 'Stale timestamp: Sentry-Hook-Timestamp is not unix seconds';
+  const offSeconds = Math.round(Number(raw.trim()) - nowMs / 1000);
+  if (Math.abs(offSeconds) <= windowSeconds) return null;
+  return `Stale timestamp: Sentry-Hook-Timestamp is ${Math.abs(offSeconds)} s ${offSeconds < 0 ? 'old' : 'in the future'} (limit ${windowSeconds} s); check this machine's clock`;
 }
 
 export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
   const { logger, intake, bodyLimitBytes } = deps;
+  const now = deps.now ?? Date.now;
+  const replayWindowSeconds = deps.replayWindowSeconds ?? DEFAULT_REPLAY_WINDOW_SECONDS;
 
   return (req, res) => {
     const started = process.hrtime.bigint();
@@ -50,53 +76,70 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
         { requestId, resource, status, outcome, ms: Number(process.hrtime.bigint() - started) / 1e6, ...extra },
         `webhook ${resource ?? 'legacy'} ${outcome}`,
       );
-    const fail = (status: number, message: string, outcome: string) => {
-      send(res, status, { status: 'error', message });
+    const fail = (status: number, message: string, outcome: string, headers?: Record<string, string>) => {
+      sendJson(res, status, { status: 'error', message }, headers);
       done(status, outcome);
     };
+    const tooLarge = () => fail(413, `Body is larger than ${bodyLimitBytes} bytes`, 'rejected: too large', { connection: 'close' });
 
-    const token = webhookToken(req.url);
-    if (req.method !== 'POST') {
-      res.setHeader('allow', 'POST');
+    const decoded = decodeToken(webhookToken(req.url) ?? undefined);
+    if (decoded === null) {
       req.resume();
-      return fail(405, 'Use POST', 'rejected: method');
+      return fail(400, 'Malformed URL: invalid percent-encoding in the token', 'rejected: malformed URL');
+    }
+    if (req.method !== 'POST') {
+      req.resume();
+      return fail(405, 'Use POST', 'rejected: method', { allow: 'POST' });
     }
     const declared = Number(header('content-length'));
     if (declared > bodyLimitBytes) {
-      res.setHeader('connection', 'close');
       req.resume();
-      return fail(413, `Body is larger than ${bodyLimitBytes} bytes`, 'rejected: too large');
+      return tooLarge();
     }
 
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
+    // Once refused (too large) or gone (aborted), the rest of the body is thrown away.
+    let finished = false;
     req.on('data', (chunk: Buffer) => {
-      if (tooLarge) return;
+      if (finished) return;
       size += chunk.length;
       if (size > bodyLimitBytes) {
-        tooLarge = true;
+        // A chunked body has no Content-Length: answer as soon as it passes the limit rather
+        // than holding memory (or the socket) until the sender stops.
+        finished = true;
         chunks.length = 0;
+        tooLarge();
         return;
       }
       chunks.push(chunk);
     });
     req.on('error', () => {
       // The client went away mid-body: there is nobody to answer and nothing was accepted.
-      tooLarge = true;
+      finished = true;
     });
     req.on('end', () => {
-      if (tooLarge) {
-        res.setHeader('connection', 'close');
-        return fail(413, `Body is larger than ${bodyLimitBytes} bytes`, 'rejected: too large');
+      if (finished) return;
+      finished = true;
+      try {
+        onBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      } catch (err) {
+        // A bug on this path answers this request only; the receiver keeps serving.
+        logger.error({ err, requestId }, 'webhook handler failed');
+        deps.reportError?.(err);
+        fail(500, 'Internal error: the alert was not accepted', 'failed: internal');
       }
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    });
+
+    function onBody(body: Buffer): void {
       const secret = deps.webhookSecret;
       if (secret) {
         const signature = header('sentry-hook-signature');
         // A signature, when present, must be right; otherwise the URL token must be.
-        const authentic = signature ? verifySignature(secret, body, signature) : verifyUrlToken(secret, token ?? undefined);
+        const authentic = signature ? verifySignature(secret, body, signature) : verifyUrlToken(secret, decoded!.token);
         if (!authentic) return fail(401, 'Invalid signature', 'rejected: bad or missing signature');
+        const stale = signature ? staleTimestamp(header('sentry-hook-timestamp'), now(), replayWindowSeconds) : null;
+        if (stale) return fail(401, stale, 'rejected: stale timestamp');
       }
       if (!JSON_TYPE.test(header('content-type') ?? '')) {
         return fail(415, 'Content-Type must be application/json', 'rejected: content type');
@@ -110,7 +153,7 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       }
       intake.accept({ body, parsed, resource, requestId }).then(
         (accepted) => {
-          send(res, accepted.duplicate ? 200 : 202, { status: 'ok', id: accepted.id, duplicate: accepted.duplicate });
+          sendJson(res, accepted.duplicate ? 200 : 202, { status: 'ok', id: accepted.id, duplicate: accepted.duplicate });
           // A known resource in a shape we do not read: delivered with what could be found.
           if (accepted.alert.unexpected) logger.warn({ requestId, resource }, accepted.alert.unexpected);
           done(accepted.duplicate ? 200 : 202, accepted.duplicate ? 'duplicate' : 'accepted', {
@@ -119,11 +162,13 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
           });
         },
         (err: unknown) => {
-          logger.error({ err, requestId }, 'could not store the webhook');
+          const reason = describeStorageError(err);
+          logger.error({ err, requestId, reason }, 'could not store the webhook');
           deps.reportError?.(err);
-          fail(500, 'Internal error: the alert was not accepted', 'failed: storage');
+          // 503, never 2xx: the sender must not believe an alert is safe that is not on disk.
+          fail(503, `Could not store the alert: ${reason}. It was not accepted; see /health.`, 'failed: storage');
         },
       );
-    });
+    }
   };
 }

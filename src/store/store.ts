@@ -17,7 +17,11 @@ export interface StoreOptions {
   fsync?: FsyncMode;
   /** `:memory:` for tests that do not care about files. */
   filename?: string;
+  /** The fsync of the write-ahead log (node:fs fdatasync); tests hold or fail it. */
+  fdatasync?: FdatasyncFn;
 }
+
+export type FdatasyncFn = (fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => void;
 
 export interface NewAlertRow {
   receivedAt: number;
@@ -259,7 +263,7 @@ export function openStore(opts: StoreOptions) {
     }),
   );
 
-  const wal = createWalSync(filename === ':memory:' || opts.fsync === 'normal' ? null : `${filename}-wal`);
+  const wal = createWalSync(filename === ':memory:' || opts.fsync === 'normal' ? null : `${filename}-wal`, opts.fdatasync ?? fdatasync);
 
   return {
     db,
@@ -442,7 +446,7 @@ function migrate(db: Database.Database): void {
 }
 
 /** fdatasync of the WAL file, coalesced: at most one in flight and one queued behind it. */
-function createWalSync(path: string | null) {
+function createWalSync(path: string | null, sync: FdatasyncFn) {
   let fd: number | null = null;
   let inFlight: Promise<void> | null = null;
   let queued: Promise<void> | null = null;
@@ -451,7 +455,7 @@ function createWalSync(path: string | null) {
     new Promise((resolve, reject) => {
       // The log exists from the first commit (the migrations) until the database is closed.
       fd ??= openSync(path!, 'r+');
-      fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+      sync(fd, (err) => (err ? reject(err) : resolve()));
     });
 
   function durable(): Promise<void> {
