@@ -47,6 +47,8 @@ export interface Alert {
   url?: string;
   /** Alert rule that fired. */
   rule?: string;
+  /** The event's tags (`browser`, `region`...), for routing; only event-shaped alerts have them. */
+  tags?: Record<string, string>;
   /** Who did it (issue state changes, comments, installation). */
   actor?: string;
   /** Issue state after the change: resolved, unresolved, ignored, assigned... */

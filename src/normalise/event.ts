@@ -4,6 +4,7 @@
 import type { Alert, Level } from './alert.js';
 import { levelFromAny } from './level.js';
 import { arr, httpUrl, idStr, obj, str, toIso, whole, type Envelope, type Obj } from './read.js';
+import { eventTags } from './tags.js';
 
 const MAX_RULES = 20;
 
@@ -140,6 +141,7 @@ export function normaliseLegacy(body: Obj): Alert {
     issueId: idStr(body.id) ?? idStr(event.group_id),
     url: httpUrl(body.url),
     rule: rules.length > 0 ? rules.join(', ') : undefined,
+    tags: eventTags(event.tags),
     occurredAt: eventOccurredAt(event),
     fields: [],
     dedupKey: eventId !== undefined ? `legacy:${eventId}` : null,
@@ -170,6 +172,7 @@ export function normaliseEventEnvelope(env: Envelope): Alert | null {
     issueId: idStr(event.issue_id) ?? idStr(event.group_id),
     url: httpUrl(event.web_url),
     rule: str(env.data?.triggered_rule) ?? str(obj(env.data?.issue_alert)?.title),
+    tags: eventTags(event.tags),
     occurredAt: eventOccurredAt(event),
     fields: [],
     dedupKey: eventId !== undefined ? `${env.resource}:${env.action}:${eventId}` : null,
