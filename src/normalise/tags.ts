@@ -31,7 +31,9 @@ function pair(tag: unknown): [unknown, unknown] {
  * `__proto__` is an ordinary own property, never the prototype.
  */
 export function eventTags(tags: unknown): Record<string, string> | undefined {
-  const entries = Array.isArray(tags) ? tags.slice(0, MAX_TAGS).map(pair) : Object.entries(obj(tags) ?? {}).slice(0, MAX_TAGS);
+  const entries = Array.isArray(tags)
+    ? tags.slice(0, MAX_TAGS).map(pair)
+    : Object.entries(obj(tags) ?? {}).slice(0, MAX_TAGS);
   const found = new Map<string, string>();
   for (const [rawKey, rawValue] of entries) {
     const key = tagText(rawKey, MAX_TAG_KEY_CHARS);

@@ -20,7 +20,14 @@
 // - tags: every tag named must be on the alert (alert.tags, event alerts only) with a listed value.
 
 import { LEVELS, type Alert, type Level } from '../normalise/alert.js';
-import { DEFAULT_ROUTE_NAME, type Destination, type LevelMatch, type Locale, type RouteMatch, type RoutesConfig } from './config.js';
+import {
+  DEFAULT_ROUTE_NAME,
+  type Destination,
+  type LevelMatch,
+  type Locale,
+  type RouteMatch,
+  type RoutesConfig,
+} from './config.js';
 import type { QuietHours } from './quiet.js';
 
 export interface RouteTarget {
@@ -98,7 +105,8 @@ export function matchRoutes(alert: Alert, config: RoutesConfig): RouteTarget[] {
   const targets: RouteTarget[] = [];
   const add = (destination: Destination, name: string): void => {
     const topicId = destination.topicId ?? null;
-    if (!targets.some((t) => t.chatId === destination.chatId && t.topicId === topicId)) targets.push(target(destination, name));
+    const seen = targets.some((t) => t.chatId === destination.chatId && t.topicId === topicId);
+    if (!seen) targets.push(target(destination, name));
   };
   for (const route of config.routes) {
     if (!routeMatches(route.match, alert)) continue;

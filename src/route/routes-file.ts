@@ -2,7 +2,7 @@
 // problem with file:line:column, so a mistake stops the receiver at start-up and never shows up
 // as a lost alert at 3 a.m. Pure: the caller reads the file and passes its text.
 //
-// The format (README, "Routes"):
+// The format:
 //   default: {chat, topic?, locale?, template?, quiet?}       optional: alerts no route matched
 //   routes:                                                    ordered; first match wins
 //     - name: backend-team                                     unique; "default" is reserved
@@ -25,7 +25,8 @@ import type { core } from 'zod';
 import { UserError } from '../errors.js';
 import { KNOWN_RESOURCES, type RoutesConfig } from './config.js';
 import { clockText } from './quiet.js';
-import { closest, routesFileSchema } from './routes-schema.js';
+import { routesFileSchema } from './routes-schema.js';
+import { closest } from './typo.js';
 
 type Path = ReadonlyArray<PropertyKey>;
 
@@ -35,9 +36,11 @@ export class RoutesFileError extends UserError {
     readonly fileName: string,
     readonly problems: readonly string[],
   ) {
+    const one = problems.length === 1;
+    const list = problems.map((p) => `  - ${p}`).join('\n');
     super(
-      `${fileName} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-      `Fix ${problems.length === 1 ? 'it' : 'them'} in ${fileName} and start again (README, "Routes", shows the format).`,
+      `${fileName} has ${one ? 'a problem' : `${problems.length} problems`}:\n${list}`,
+      `Fix ${one ? 'it' : 'them'} in ${fileName} and start again.`,
       2,
     );
     this.name = 'RoutesFileError';
@@ -95,9 +98,8 @@ class FileProblems {
     path.forEach((step, i) => {
       if (typeof step === 'number') {
         out += `[${step}]`;
-        const routes = (this.data as { routes?: unknown } | null)?.routes;
-        const name = i === 1 && path[0] === 'routes' && Array.isArray(routes) ? (routes[step] as { name?: unknown })?.name : undefined;
-        if (typeof name === 'string' && name.trim() !== '') out += ` "${name.trim()}"`;
+        const name = i === 1 && path[0] === 'routes' ? this.routeName(step) : undefined;
+        if (name !== undefined) out += ` "${name}"`;
       } else {
         out += `${out === '' ? '' : '.'}${String(step)}`;
       }
@@ -105,11 +107,18 @@ class FileProblems {
     return out;
   }
 
+  private routeName(index: number): string | undefined {
+    const routes = (this.data as { routes?: unknown } | null)?.routes;
+    const name = Array.isArray(routes) ? (routes[index] as { name?: unknown } | null)?.name : undefined;
+    return typeof name === 'string' && name.trim() !== '' ? name.trim() : undefined;
+  }
+
   add(path: Path, message: string, key?: string): void {
     const offset = this.node(path, key)?.range?.[0] ?? 0;
     const { line, col } = this.lines.linePos(offset);
     const where = this.where(key === undefined ? path : [...path, key]);
-    this.found.push({ line, col, text: `${this.fileName}:${line}:${col}: ${where === '' ? '' : `${where}: `}${message}` });
+    const text = `${this.fileName}:${line}:${col}: ${where === '' ? '' : `${where}: `}${message}`;
+    this.found.push({ line, col, text });
   }
 
   addIssue(issue: core.$ZodIssue): void {
@@ -117,7 +126,8 @@ class FileProblems {
       const allowed = allowedKeys(issue.path);
       for (const key of issue.keys) {
         const near = closest(key, allowed);
-        this.add(issue.path, `unknown key ${near !== undefined ? `(did you mean "${near}"?)` : `(use ${allowed.join(', ')})`}`, key);
+        const hint = near !== undefined ? `did you mean "${near}"?` : `use ${allowed.join(', ')}`;
+        this.add(issue.path, `unknown key (${hint})`, key);
       }
       return;
     }
@@ -134,7 +144,8 @@ function findWarnings(config: Omit<RoutesConfig, 'warnings'>, warn: FileProblems
   config.routes.forEach((route, i) => {
     (route.match.resource ?? []).forEach((name, j) => {
       if (!(KNOWN_RESOURCES as readonly string[]).includes(name)) {
-        warn.add(['routes', i, 'match', 'resource', j], `"${name}" is not a resource sentry-tg knows: this matches only if Sentry sends it`);
+        const message = `"${name}" is not a resource sentry-tg knows: this matches only if Sentry sends it`;
+        warn.add(['routes', i, 'match', 'resource', j], message);
       }
     });
   });
@@ -169,7 +180,7 @@ function findDuplicateNames(data: unknown, problems: FileProblems): void {
     if (name === undefined || name === '') return;
     const first = firstByName.get(name);
     if (first === undefined) firstByName.set(name, i);
-    else problems.add(['routes', i, 'name'], `"${name}" is already the name of routes[${first}]: route names must be unique`);
+    else problems.add(['routes', i, 'name'], `"${name}" is already the name of routes[${first}]: names must be unique`);
   });
 }
 

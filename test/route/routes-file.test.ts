@@ -86,6 +86,8 @@ describe('loadRoutes: what each key accepts', () => {
     ['123456789', '123456789'],
     ['"@my_channel"', '@my_channel'],
     ['"@abcd"', '@abcd'],
+    // A link to a message in a private supergroup, as SENTRY_ALERT_CHAT_ID takes it.
+    ['"https://t.me/c/2222222222/15"', '-1002222222222'],
   ])('chat %s → %j', (yaml, chatId) => {
     expect(load(`default: { chat: ${yaml} }\n`).default?.chatId).toBe(chatId);
   });
@@ -98,6 +100,7 @@ describe('loadRoutes: what each key accepts', () => {
     ['1.5', 'must be a chat id such as "-1001234567890" or a public @username (write long ids in quotes)'],
     ['-10022222222222222222', 'must be a chat id such as "-1001234567890" or a public @username (write long ids in quotes)'],
     ['[1, 2]', 'must be a chat id such as "-1001234567890" or a public @username'],
+    ['"12345678901234567"', '"12345678901234567" is not a chat id such as "-1001234567890" or a public @username'],
   ])('chat %s is refused', (yaml, message) => {
     rejects(`default: { chat: ${yaml} }\n`, [`${FILE}:1:18: default.chat: ${message}`]);
   });
@@ -184,7 +187,7 @@ describe('loadRoutes: one error listing every problem with file:line:column', ()
       `${FILE}:15:45: routes[0] "backend".quiet.tz: "Mars/Base" is not a time zone: use an IANA name such as Europe/Moscow or UTC`,
       `${FILE}:16:15: routes[0] "backend".continue: must be true or false`,
       `${FILE}:17:5: routes[1] "backend".chat: is required`,
-      `${FILE}:17:11: routes[1] "backend".name: "backend" is already the name of routes[0]: route names must be unique`,
+      `${FILE}:17:11: routes[1] "backend".name: "backend" is already the name of routes[0]: names must be unique`,
       `${FILE}:19:11: routes[2] "default".name: "default" is reserved for the default chat: pick another name`,
       `${FILE}:20:5: routes[3]: must be a mapping (name, match, chat, topic, locale, template, quiet, continue)`,
       `${FILE}:21:1: extra: unknown key (use default, routes)`,
@@ -200,7 +203,7 @@ describe('loadRoutes: one error listing every problem with file:line:column', ()
           `  - ${FILE}:3:11: routes[0] "a".chat: "x" is not a chat id such as "-1001234567890" or a public @username`,
           `  - ${FILE}:4:5: routes[1] "b".chat: is required`,
         ].join('\n'),
-        hint: `Fix them in ${FILE} and start again (README, "Routes", shows the format).`,
+        hint: `Fix them in ${FILE} and start again.`,
       }),
     );
     expect(() => load('')).toThrow(UserError);
@@ -230,6 +233,7 @@ describe('loadRoutes: one error listing every problem with file:line:column', ()
     ['a bad loud level', 'default:\n  chat: "1"\n  quiet: { from: "22:00", to: "08:00", tz: UTC, loud_levels: [fatal, panic] }\n', [`${FILE}:3:70: default.quiet.loud_levels[1]: "panic" is not a level: use fatal, error, warning, info, debug`]],
     ['a misspelt quiet key', 'default:\n  chat: "1"\n  quiet: { from: "22:00", to: "08:00", tz: UTC, loud_level: [fatal] }\n', [`${FILE}:3:49: default.quiet.loud_level: unknown key (did you mean "loud_levels"?)`]],
     ['a template path', 'default:\n  chat: "1"\n  template: ../../etc/passwd\n', [`${FILE}:3:13: default.template: must be a template set name (letters, digits, - and _), as in SENTRY_TG_TEMPLATES`]],
+    ['a topic beyond 2^31', 'default:\n  chat: "1"\n  topic: 4294967296\n', [`${FILE}:3:10: default.topic: must be a forum topic id, a whole number above 0`]],
     ['a topic as text', 'default:\n  chat: "1"\n  topic: "5"\n', [`${FILE}:3:10: default.topic: must be a forum topic id, a whole number above 0`]],
   ])('%s', (_name, yaml, problems) => {
     rejects(yaml, problems);
