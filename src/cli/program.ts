@@ -79,7 +79,6 @@ export function createProgram(ctx: Context, commands: Commands, run: Run): Comma
   const setup = program
     .command('setup')
     .description('interactive wizard: Telegram bot, chat, Sentry, public URL, .env, first alert')
-    .option('--mode <mode>', 'how Sentry calls us: plugin (legacy WebHooks) or integration (internal integration)')
     .option('--tunnel', 'open an ngrok tunnel for the public URL')
     .option('--no-tunnel', 'do not open a tunnel')
     .option('--frequency-rule', 'also alert when an issue is seen more than 10 times in 1 minute')

@@ -20,6 +20,7 @@ import { createApp, requestListener, type Health } from '../receive/app.js';
 import { createWebhookHandler } from '../receive/webhook.js';
 import { createIntake } from '../receive/intake.js';
 import { pluginCallbackUrl, urlToken, WEBHOOK_PATH } from '../receive/verify.js';
+import { describeScope, inScope, scopeProjects } from '../route/scope.js';
 import { createSentryApi } from '../sentry/api.js';
 import { openStore, type FsyncMode, type Store } from '../store/store.js';
 import { tunnelError, type Tunnel } from '../tunnel/ngrok.js';
@@ -96,11 +97,14 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     ...(opts.storm ? { storm: opts.storm } : {}),
     actions: buttonsOff === null && settings.sentryOrg ? { org: settings.sentryOrg } : null,
   });
+  const projects = scopeProjects(settings.sentryProject);
+  let outOfScope = 0;
   const intake = createIntake({
     store,
     routeConfig: { chatId: settings.chatId, topicId: settings.topicId },
     now: Date.now,
     onAccepted: (chatIds) => dispatcher.wake(chatIds),
+    inScope: (alert) => inScope(alert, projects) || (outOfScope++, false),
   });
 
   if (settings.sentryDsn) {
@@ -122,6 +126,9 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       telegram: { configured: true, ...tg, updates: acting?.updatesState() ?? 'off', buttons: buttonsOff === null ? 'on' : `off: ${buttonsOff}` },
       webhookAuth: settings.webhookSecret ? 'signature or URL token' : 'none',
+      projects: projects.length ? projects : 'all',
+      // Org-wide webhooks of other projects, acknowledged and not posted (since start).
+      outOfScope,
       queue: {
         pending: q.pending,
         muted: q.muted,
@@ -266,6 +273,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   logger.info({ url: localUrl, version: VERSION, dataDir }, `receiver listening on ${localUrl}${WEBHOOK_PATH}`);
   if (publicUrl) logger.info(`public webhook URL: ${publicUrl}${WEBHOOK_PATH} (plugin callback: ${pluginCallbackUrl(publicUrl, settings.webhookSecret)})`);
   if (!settings.webhookSecret) logger.warn('SENTRY_WEBHOOK_SECRET is not set: anyone who can reach this port can post alerts');
+  if (projects.length) logger.info(describeScope(projects));
+  else logger.warn(`${describeScope(projects)}; set it to a comma-separated list of project slugs to post only those`);
 
   let closing: Promise<void> | null = null;
   return {

@@ -18,6 +18,8 @@ export interface Accepted {
   id: number | null;
   duplicate: boolean;
   alert: Alert;
+  /** Acknowledged but not stored: the alert's project is not one this receiver posts for. */
+  outOfScope?: boolean;
 }
 
 export interface IntakeDeps {
@@ -26,6 +28,8 @@ export interface IntakeDeps {
   now: () => number;
   /** Called after each commit with the chats that have new work, to wake the dispatcher. */
   onAccepted: (chatIds: string[]) => void;
+  /** False for an alert of a project this receiver does not post for (see route/scope.ts). */
+  inScope?: (alert: Alert) => boolean;
 }
 
 export type Intake = ReturnType<typeof createIntake>;
@@ -57,6 +61,7 @@ export function createIntake(deps: IntakeDeps) {
   return {
     accept(input: IntakeInput): Promise<Accepted> {
       const alert = normalise({ resource: input.resource, body: input.parsed });
+      if (deps.inScope && !deps.inScope(alert)) return Promise.resolve({ id: null, duplicate: false, alert, outOfScope: true });
       const target = route(alert, deps.routeConfig);
       const row: NewAlertRow = {
         receivedAt: deps.now(),

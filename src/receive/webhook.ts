@@ -110,6 +110,10 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       }
       intake.accept({ body, parsed, resource, requestId }).then(
         (accepted) => {
+          if (accepted.outOfScope) {
+            send(res, 200, { status: 'ok', id: null, ignored: 'project not in SENTRY_PROJECT' });
+            return done(200, 'ignored: other project', { action: accepted.alert.action, project: accepted.alert.project });
+          }
           send(res, accepted.duplicate ? 200 : 202, { status: 'ok', id: accepted.id, duplicate: accepted.duplicate });
           done(accepted.duplicate ? 200 : 202, accepted.duplicate ? 'duplicate' : 'accepted', {
             action: accepted.alert.action,

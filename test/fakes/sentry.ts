@@ -214,6 +214,11 @@ export interface FakeSentry {
   delayNext(path: RegExp, delayMs: number): void;
   /** POSTs a signed integration envelope to the app's webhookUrl, like Sentry; records a Delivery. */
   sendIntegrationWebhook(appSlug: string, resource: string, action: string, data: unknown, opts?: SendWebhookOptions): Promise<Delivery>;
+  /**
+   * A new issue, as Sentry announces it: `issue.created` goes to every internal integration of
+   * the organisation subscribed to `issue`, whatever the project and whatever the alert rules.
+   */
+  newIssue(org: string, issue: Parameters<FakeSentry['addIssue']>[1]): Promise<Delivery[]>;
   close(): Promise<void>;
 }
 
@@ -1530,6 +1535,14 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
         'Sentry-Hook-Signature': signature,
       };
       return post('integration', url, body, headers, opts.timeoutMs ?? integrationTimeoutMs);
+    },
+
+    async newIssue(orgSlug, input) {
+      const issue = fake.addIssue(orgSlug, input);
+      const apps = [...state.sentryApps.values()].filter((a) => a.org === orgSlug && a.events.includes('issue') && a.webhookUrl);
+      const sent: Delivery[] = [];
+      for (const app of apps) sent.push(await fake.sendIntegrationWebhook(app.slug, 'issue', 'created', { issue }));
+      return sent;
     },
 
     close() {

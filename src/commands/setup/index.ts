@@ -14,7 +14,7 @@ import { preflight } from './preflight.js';
 import { checkReachable, proveIntegration, provePlugin, startLocalReceiver, type LocalReceiver } from './prove.js';
 import { askPublicUrl, openTunnel, type PublicChoice } from './public-url.js';
 import { registerIntegration, registerPlugin, type FrequencyWish } from './register.js';
-import { askIntegrationSecret, askMode, askSentry, type IntegrationSecret } from './sentry.js';
+import { askIntegrationSecret, askMode, askSentry, ownApp, type IntegrationSecret } from './sentry.js';
 import { createSession, type Session } from './session.js';
 import { manualSteps, printChanges, serveCommand } from './summary.js';
 import { askBot, sendConfirmation } from './telegram.js';
@@ -50,6 +50,7 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
   const bot = await askBot(s);
   const chat = await askChat(s, bot);
   const mode = await askMode(s);
+  s.settings.mode = mode;
   const sentry = await askSentry(s, mode);
   const pub = await askPublicUrl(s);
   const frequency = await askFrequency(s, pub);
@@ -59,7 +60,8 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
   if (mode === 'plugin') {
     secret ??= newSecret();
   } else if (pub.kind !== 'none') {
-    integration = await askIntegrationSecret(s, sentry);
+    integration = await askIntegrationSecret(s, sentry, pub.kind === 'url' ? `${pub.url}${WEBHOOK_PATH}` : undefined);
+    if (integration.app) s.settings.integration = integration.app.slug;
     secret = integration.secret;
   }
   registerSecret(secret);
@@ -132,7 +134,8 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
           `alert rule "${outcome.rule.name}" ${outcome.rule.created ? 'created' : 'reused'}.`,
       );
     } else {
-      const outcome = await registerIntegration(sentry.api, where, `${publicUrl}${WEBHOOK_PATH}`, frequency, s.changes, say);
+      const outcome = await registerIntegration(sentry.api, where, `${publicUrl}${WEBHOOK_PATH}`, frequency, s.changes, say, ownApp(s, undefined));
+      s.settings.integration = outcome.app.slug;
       const resolved = outcome.secret ?? secret;
       if (!resolved) {
         throw new UserError(`Sentry did not show the client secret of integration "${outcome.app.slug}".`, 'Copy it from Sentry → Settings → Developer Settings and pass --webhook-secret.');

@@ -6,7 +6,7 @@ import { WEBHOOK_PATH } from '../../receive/verify.js';
 import type { NewIssueAlertRule, RuleNode, SentryApi, SentryApp, SentryAppPatch, SentryRule } from '../../sentry/api.js';
 import { UserError } from '../../errors.js';
 import { registerSecret } from '../../log/redact.js';
-import { pickApp } from './sentry.js';
+import { pickApp, type OwnApp } from './sentry.js';
 import { APP_NAME, type Changes } from './session.js';
 
 export const FIRST_SEEN = 'sentry.rules.conditions.first_seen_event.FirstSeenEventCondition';
@@ -226,8 +226,9 @@ export async function registerIntegration(
   frequency: FrequencyWish,
   changes: Changes,
   say: (line: string) => void,
+  own: OwnApp = {},
 ): Promise<IntegrationOutcome> {
-  const existing = pickApp(await api.listSentryApps(where.org));
+  const existing = pickApp(await api.listSentryApps(where.org), { ...own, webhookUrl });
   let app: SentryApp;
   let action: IntegrationOutcome['action'];
   if (existing) {

@@ -233,10 +233,32 @@ async function askProject(s: Session, api: SentryApi, org: string): Promise<{ sl
   return chosen;
 }
 
-/** The existing internal integration for sentry-tg in this organisation, if any. Pure pick. */
-export function pickApp(apps: readonly SentryApp[], name = APP_NAME): SentryApp | undefined {
-  const mine = apps.filter((a) => a.name === name);
-  return mine.find((a) => a.status === 'internal') ?? mine[0];
+/** How setup knows its own integration: the slug it saved, else what only ours can have. */
+export interface OwnApp {
+  /** SENTRY_TG_INTEGRATION from the env file: the integration this receiver created. */
+  marker?: string | undefined;
+  /** The webhook URL this run will set, when already known (not for a tunnel). */
+  webhookUrl?: string | undefined;
+  /** SENTRY_WEBHOOK_SECRET: equal to the client secret only for our own integration. */
+  secret?: string | undefined;
+}
+
+const sameUrl = (a: string | null, b: string) => a !== null && a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+
+/**
+ * This receiver's own internal integration, if any. Pure pick. An integration of another
+ * receiver (another folder, another project) is never picked: repointing it would silently
+ * take its alerts away, so setup creates a new one instead.
+ */
+export function pickApp(apps: readonly SentryApp[], own: OwnApp): SentryApp | undefined {
+  if (own.marker) return apps.find((a) => a.slug === own.marker);
+  // No marker (a first run, or a setup from before markers): only what can be nobody else's.
+  return apps.find(
+    (a) =>
+      a.name === APP_NAME &&
+      ((own.webhookUrl !== undefined && sameUrl(a.webhookUrl, own.webhookUrl)) ||
+        (own.secret !== undefined && a.clientSecret !== null && a.clientSecret === own.secret)),
+  );
 }
 
 export interface IntegrationSecret {
@@ -250,9 +272,9 @@ export interface IntegrationSecret {
  * The integration's client secret. Sentry shows it only during the app's first day, so an
  * older app's secret must come from the env file, a flag, or the user (copied or rotated).
  */
-export async function askIntegrationSecret(s: Session, sentry: SentryAnswer): Promise<IntegrationSecret> {
+export async function askIntegrationSecret(s: Session, sentry: SentryAnswer, webhookUrl: string | undefined): Promise<IntegrationSecret> {
   const apps = await sentry.api.listSentryApps(sentry.org);
-  const app = pickApp(apps);
+  const app = pickApp(apps, ownApp(s, webhookUrl));
   if (!app) return { source: 'new-app' };
   if (app.clientSecret) {
     if (s.settings.webhookSecret && s.settings.webhookSecret !== app.clientSecret) {
@@ -280,4 +302,8 @@ export async function askIntegrationSecret(s: Session, sentry: SentryAnswer): Pr
   ).trim();
   registerSecret(secret);
   return { app, secret, source: 'prompt' };
+}
+
+export function ownApp(s: Pick<Session, 'settings'>, webhookUrl: string | undefined): OwnApp {
+  return { marker: s.settings.integration, webhookUrl, secret: s.settings.webhookSecret };
 }

@@ -1,0 +1,66 @@
+// Issue 10, points 1 (one integration per receiver), 3 (changed answers) and 9 (re-runs):
+// setup recognises its own integration and rule by what it saved, never repoints another
+// receiver's integration, never adds a second rule, and a re-run needs no --mode.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freePort, makeWorld, runMain, sentryWrites, testContext, worldArgs, type World } from './helpers.js';
+
+async function readEnv(path: string): Promise<Record<string, string>> {
+  return parseDotenv(await readFile(path, 'utf8'));
+}
+
+let w: World;
+beforeEach(async () => {
+  w = await makeWorld();
+});
+afterEach(async () => {
+  await w.close();
+});
+
+const integrationArgs = (w: World) => [...worldArgs(w), '--yes', '--mode', 'integration', '--public-url', w.publicUrl, '--no-serve'];
+
+describe.sequential('setup re-runs', () => {
+  it('a second receiver (another folder, another project) gets its own integration; the first keeps its URL', async () => {
+    const t1 = testContext({ cwd: w.dir, env: w.env });
+    expect(await runMain(t1, integrationArgs(w)), t1.output()).toBe(0);
+    const [first] = [...w.sentry.state.sentryApps.values()];
+    const env1 = await readEnv(w.envFile);
+    expect(env1.SENTRY_TG_INTEGRATION).toBe(first!.slug);
+    expect(env1.SENTRY_TG_MODE).toBe('integration');
+    const firstUrl = first!.webhookUrl;
+
+    const dir2 = await mkdtemp(join(tmpdir(), 'sentry-tg-setup-2-'));
+    try {
+      const port2 = await freePort();
+      await writeFile(join(dir2, '.env'), '', { mode: 0o600 });
+      const t2 = testContext({ cwd: dir2, env: { ...w.env, SENTRY_PROJECT: 'frontend' } });
+      const args2 = ['--env-file', join(dir2, '.env'), 'setup', '--data-dir', join(dir2, 'data'), '--port', String(port2)];
+      expect(await runMain(t2, [...args2, '--yes', '--mode', 'integration', '--public-url', `http://127.0.0.1:${port2}`, '--no-serve']), t2.output()).toBe(0);
+      expect(t2.output()).not.toMatch(/update internal integration/);
+      const apps = [...w.sentry.state.sentryApps.values()];
+      expect(apps).toHaveLength(2);
+      expect(w.sentry.getSentryApp(first!.slug)!.webhookUrl).toBe(firstUrl);
+      const second = apps.find((a) => a.slug !== first!.slug)!;
+      expect((await readEnv(join(dir2, '.env'))).SENTRY_TG_INTEGRATION).toBe(second.slug);
+      expect(w.sentry.getRules('acme', 'frontend')[0]!.actions).toEqual([expect.objectContaining({ service: second.slug })]);
+    } finally {
+      await rm(dir2, { recursive: true, force: true });
+    }
+  });
+
+  it('a re-run without --mode takes the saved mode and repoints only its own integration', async () => {
+    const t1 = testContext({ cwd: w.dir, env: w.env });
+    expect(await runMain(t1, integrationArgs(w)), t1.output()).toBe(0);
+    // Same receiver, another address for it (as after moving to another proxy).
+    const t2 = testContext({ cwd: w.dir, env: w.env });
+    const args = [...worldArgs(w), '--yes', '--public-url', `http://localhost:${w.port}`, '--no-serve'];
+    expect(await runMain(t2, args), t2.output()).toBe(0);
+    const apps = [...w.sentry.state.sentryApps.values()];
+    expect(apps).toHaveLength(1);
+    expect(apps[0]!.webhookUrl).toBe(`http://localhost:${w.port}/api/sentry-webhook`);
+    expect(sentryWrites(w).filter((r) => r === 'POST /api/0/sentry-apps/')).toHaveLength(1);
+  });
+});
