@@ -82,6 +82,7 @@ export function createProgram(ctx: Context, commands: Commands, run: Run): Comma
     .option('--tunnel', 'open an ngrok tunnel for the public URL')
     .option('--no-tunnel', 'do not open a tunnel')
     .option('--frequency-rule', 'also alert when an issue is seen more than 10 times in 1 minute')
+    .option('--no-frequency-rule', 'alert only on new and regressed issues (changes an earlier sentry-tg rule in place)')
     .option('--non-interactive', 'never ask: take answers from flags and the environment')
     .option('-y, --yes', 'same as --non-interactive')
     .option('--dry-run', 'print the plan and change nothing')

@@ -958,6 +958,16 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
   }
 
   function createRule(ctx: Ctx): Reply {
+    return saveRule(ctx);
+  }
+
+  // ProjectRuleDetailsEndpoint.put: the same validation as a new rule, the rule replaced in place.
+  function updateRule(ctx: Ctx): Reply {
+    const rule = rulesOf(ctx.org!.slug, ctx.project!.slug).find((r) => r.id === ctx.params.rule);
+    return rule ? saveRule(ctx, rule) : notFound();
+  }
+
+  function saveRule(ctx: Ctx, existing?: FakeRule): Reply {
     const org = ctx.org!;
     const project = ctx.project!;
     if (!isObj(ctx.body)) return badRequest({ non_field_errors: ['Invalid data. Expected a dictionary, but got list.'] });
@@ -1009,12 +1019,25 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
       conditions: [...conditions.nodes, ...filters.nodes],
       actions: actions.nodes,
     };
-    const duplicate = rulesOf(org.slug, project.slug).find((r) => sameRule(r, candidate));
+    const duplicate = rulesOf(org.slug, project.slug).find((r) => r !== existing && sameRule(r, candidate));
     if (duplicate) {
       return badRequest({
         name: [`This rule is an exact duplicate of '${duplicate.name}' in this project and may not be created.`],
         ruleId: [Number(duplicate.id)],
       });
+    }
+    if (existing) {
+      Object.assign(existing, {
+        name: String(body.name),
+        actionMatch: candidate.actionMatch,
+        filterMatch: candidate.filterMatch,
+        frequency: candidate.frequency,
+        environment,
+        conditions: conditions.nodes,
+        filters: filters.nodes,
+        actions: actions.nodes.map((a) => ({ ...a, uuid: randomUUID() })),
+      });
+      return { status: 200, body: serializeRule(existing, project.slug) };
     }
     const user = ctx.token?.user;
     const rule: FakeRule = {
@@ -1249,6 +1272,9 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
           ),
       },
       POST: { scopes: ['project:write', 'alerts:write'], handle: createRule },
+    }),
+    route(`/projects/${org}/${proj}/rules/(?<rule>[^/]+)/`, {
+      PUT: { scopes: ['project:write', 'alerts:write'], handle: updateRule },
     }),
     route(`/organizations/${org}/issues/(?<issue>[^/]+)/`, {
       GET: {

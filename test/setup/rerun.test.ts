@@ -6,11 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort, makeWorld, runMain, sentryWrites, testContext, worldArgs, type World } from './helpers.js';
+import { createSentryApi } from '../../src/sentry/api.js';
+import { hadFrequency } from '../../src/commands/setup/register.js';
+import { freePort, SENTRY_TOKEN, makeWorld, runMain, sentryWrites, testContext, worldArgs, type World } from './helpers.js';
 
 async function readEnv(path: string): Promise<Record<string, string>> {
   return parseDotenv(await readFile(path, 'utf8'));
 }
+
+const FREQUENCY = 'sentry.rules.conditions.event_frequency.EventFrequencyCondition';
+const listRules = (w: World) => createSentryApi({ baseUrl: w.sentry.url, token: SENTRY_TOKEN }).listRules('acme', 'backend');
 
 let w: World;
 beforeEach(async () => {
@@ -62,5 +67,24 @@ describe.sequential('setup re-runs', () => {
     expect(apps).toHaveLength(1);
     expect(apps[0]!.webhookUrl).toBe(`http://localhost:${w.port}/api/sentry-webhook`);
     expect(sentryWrites(w).filter((r) => r === 'POST /api/0/sentry-apps/')).toHaveLength(1);
+  });
+
+  it('changing the frequency answer updates sentry-tg\'s own rule in place, never adds a second', async () => {
+    const t1 = testContext({ cwd: w.dir, env: w.env });
+    expect(await runMain(t1, [...integrationArgs(w), '--frequency-rule']), t1.output()).toBe(0);
+    const [before] = w.sentry.getRules('acme', 'backend');
+    expect(before!.conditions.map((c) => c.id)).toContain(FREQUENCY);
+    expect(hadFrequency(await listRules(w))).toBe(true);
+
+    const t2 = testContext({ cwd: w.dir, env: w.env });
+    expect(await runMain(t2, [...integrationArgs(w), '--no-frequency-rule']), t2.output()).toBe(0);
+    const rules = w.sentry.getRules('acme', 'backend');
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.id).toBe(before!.id);
+    expect(rules[0]!.name).toBe('sentry-tg: new or regressed issues');
+    expect(rules[0]!.conditions.map((c) => c.id)).not.toContain(FREQUENCY);
+    expect(sentryWrites(w)).toContain(`PUT /api/0/projects/acme/backend/rules/${before!.id}/`);
+    expect(t2.output()).toContain('updated in place');
+    expect(hadFrequency(await listRules(w))).toBe(false);
   });
 });

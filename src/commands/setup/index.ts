@@ -13,8 +13,8 @@ import { gatherPlan, planLines, printPlan } from './plan.js';
 import { preflight } from './preflight.js';
 import { checkReachable, proveIntegration, provePlugin, startLocalReceiver, type LocalReceiver } from './prove.js';
 import { askPublicUrl, openTunnel, type PublicChoice } from './public-url.js';
-import { registerIntegration, registerPlugin, type FrequencyWish } from './register.js';
-import { askIntegrationSecret, askMode, askSentry, ownApp, type IntegrationSecret } from './sentry.js';
+import { hadFrequency, registerIntegration, registerPlugin, type FrequencyWish } from './register.js';
+import { askIntegrationSecret, askMode, askSentry, ownApp, type IntegrationSecret, type SentryAnswer } from './sentry.js';
 import { createSession, type Session } from './session.js';
 import { manualSteps, printChanges, serveCommand } from './summary.js';
 import { askBot, sendConfirmation } from './telegram.js';
@@ -23,15 +23,21 @@ import { envUpdates, writeEnv } from './write-env.js';
 /** Stands in for the client secret of an integration that does not exist yet (plan only). */
 const SECRET_FROM_NEW_APP = 'set-from-the-new-integration';
 
+function ruleWord(rule: { created: boolean; updated?: boolean }): string {
+  return rule.created ? 'created' : rule.updated ? 'updated in place' : 'reused';
+}
+
 function newSecret(): string {
   return randomBytes(32).toString('hex');
 }
 
-async function askFrequency(s: Session, pub: PublicChoice): Promise<FrequencyWish> {
+async function askFrequency(s: Session, pub: PublicChoice, sentry: SentryAnswer): Promise<FrequencyWish> {
   if (s.flags.frequencyRule !== undefined) return s.flags.frequencyRule;
   // Without an answer, an existing sentry-tg rule of either kind is kept as it is.
   if (!s.interactive || pub.kind === 'none') return 'any';
-  return s.ctx.prompts.confirm({ message: 'Also alert when an issue is seen more than 10 times in 1 minute?', default: false });
+  // The last run's answer is the default: it lives in sentry-tg's own rule.
+  const before = hadFrequency(await sentry.api.listRules(sentry.org, sentry.project));
+  return s.ctx.prompts.confirm({ message: 'Also alert when an issue is seen more than 10 times in 1 minute?', default: before });
 }
 
 export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<string, unknown>): Promise<number> {
@@ -53,7 +59,7 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
   s.settings.mode = mode;
   const sentry = await askSentry(s, mode);
   const pub = await askPublicUrl(s);
-  const frequency = await askFrequency(s, pub);
+  const frequency = await askFrequency(s, pub, sentry);
 
   let secret: string | undefined = st.webhookSecret;
   let integration: IntegrationSecret | undefined;
@@ -131,7 +137,7 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
       const outcome = await registerPlugin(sentry.api, where, callbackUrl, frequency, s.changes, say);
       ctx.out.ok(
         `Sentry: WebHooks plugin ${outcome.enabled === 'now' ? 'enabled' : 'already enabled'}, callback URL ${outcome.urls.changed ? 'set' : 'already set'}, ` +
-          `alert rule "${outcome.rule.name}" ${outcome.rule.created ? 'created' : 'reused'}.`,
+          `alert rule "${outcome.rule.name}" ${ruleWord(outcome.rule)}.`,
       );
     } else {
       const outcome = await registerIntegration(sentry.api, where, `${publicUrl}${WEBHOOK_PATH}`, frequency, s.changes, say, ownApp(s, undefined));
@@ -142,7 +148,7 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
       }
       finalSecret = resolved;
       registerSecret(finalSecret);
-      ctx.out.ok(`Sentry: internal integration "${outcome.app.slug}" ${outcome.action}, alert rule "${outcome.rule.name}" ${outcome.rule.created ? 'created' : 'reused'}.`);
+      ctx.out.ok(`Sentry: internal integration "${outcome.app.slug}" ${outcome.action}, alert rule "${outcome.rule.name}" ${ruleWord(outcome.rule)}.`);
     }
 
     await writeEnv(s, envUpdates(s, pub, finalSecret));

@@ -7,7 +7,7 @@ import { pluginCallbackUrl, WEBHOOK_PATH } from '../../receive/verify.js';
 import type { SentryApp, SentryRule, WebhooksPlugin } from '../../sentry/api.js';
 import type { ChatAnswer } from './chat.js';
 import type { PublicChoice } from './public-url.js';
-import { findEquivalentRule, mergeCallbackUrls, appPatch, ruleName, type FrequencyWish } from './register.js';
+import { findEquivalentRule, mergeCallbackUrls, appPatch, ownRule, ruleName, type FrequencyWish } from './register.js';
 import type { IntegrationSecret, SentryAnswer } from './sentry.js';
 import type { Session } from './session.js';
 
@@ -68,10 +68,13 @@ export function planLines(p: PlanInput): string[] {
       }
     }
     const existing = service ? findEquivalentRule(p.rules, service, p.frequency) : undefined;
+    const own = service && !existing ? ownRule(p.rules, service) : undefined;
     lines.push(
       existing
         ? `Sentry: reuse alert rule "${existing.name}" (#${existing.id}) in ${ref} (no change)`
-        : `Sentry: create alert rule "${ruleName(p.frequency === true)}" in ${ref}: first seen or regression${p.frequency === true ? ' or >10 events in 1m' : ''} → ${service ?? 'the new integration'}`,
+        : own
+          ? `Sentry: update alert rule "${own.name}" (#${own.id}) in ${ref} in place: first seen or regression${p.frequency === true ? ' or >10 events in 1m' : ''}`
+          : `Sentry: create alert rule "${ruleName(p.frequency === true)}" in ${ref}: first seen or regression${p.frequency === true ? ' or >10 events in 1m' : ''} → ${service ?? 'the new integration'}`,
     );
   } else {
     lines.push('Sentry: no change (no public URL): the callback URL and the manual steps are printed at the end');
