@@ -19,6 +19,8 @@ import { createSession, type Session } from './session.js';
 import { manualSteps, printChanges, serveCommand } from './summary.js';
 import { askBot, sendConfirmation } from './telegram.js';
 import { envUpdates, writeEnv } from './write-env.js';
+import { applyState, readState, removeState, saveState, stateName, statePath } from './state.js';
+import { ensureGitIgnored } from '../../config/env-file.js';
 
 /** Stands in for the client secret of an integration that does not exist yet (plan only). */
 const SECRET_FROM_NEW_APP = 'set-from-the-new-integration';
@@ -43,7 +45,23 @@ async function askFrequency(s: Session, pub: PublicChoice, sentry: SentryAnswer)
 export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<string, unknown>): Promise<number> {
   const s = createSession(ctx, loaded, flags);
   const st = s.settings;
+  const resumed = s.dryRun ? null : readState(statePath(s.envPath));
+  if (resumed) {
+    const taken = applyState(s, resumed);
+    ctx.out.info(`Resuming the unfinished setup of ${resumed.savedAt || 'an earlier run'}: ${taken} answer(s) from ${stateName(s)} (delete it to start over).`);
+    if (resumed.done.length > 0) ctx.out.info(`Done before it stopped: ${resumed.done.join('; ')}.`);
+  }
   for (const secret of [st.telegramToken, st.sentryAuthToken, st.webhookSecret, st.ngrokAuthtoken]) registerSecret(secret);
+  // Every answer is kept from the first one on, so that a failure or Ctrl-C never loses it.
+  let guarded = false;
+  const checkpoint = async () => {
+    if (s.dryRun) return;
+    saveState(s);
+    if (!guarded) {
+      guarded = true;
+      await ensureGitIgnored(statePath(s.envPath), [stateName(s)]);
+    }
+  };
 
   await preflight(s);
   ctx.out.info(
@@ -54,20 +72,27 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
 
   // ---- questions (reads only) ----
   const bot = await askBot(s);
+  await checkpoint();
   const chat = await askChat(s, bot);
+  await checkpoint();
   const mode = await askMode(s);
   s.settings.mode = mode;
   const sentry = await askSentry(s, mode);
+  await checkpoint();
   const pub = await askPublicUrl(s);
+  await checkpoint();
   const frequency = await askFrequency(s, pub, sentry);
 
   let secret: string | undefined = st.webhookSecret;
   let integration: IntegrationSecret | undefined;
   if (mode === 'plugin') {
     secret ??= newSecret();
+    // Kept, so that a resumed run builds the same callback URL.
+    s.settings.webhookSecret = secret;
   } else if (pub.kind !== 'none') {
     integration = await askIntegrationSecret(s, sentry, pub.kind === 'url' ? `${pub.url}${WEBHOOK_PATH}` : undefined);
     if (integration.app) s.settings.integration = integration.app.slug;
+    if (integration.secret) s.settings.webhookSecret = integration.secret;
     secret = integration.secret;
   }
   registerSecret(secret);
@@ -92,7 +117,9 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
     ctx.out.info('Dry run: nothing was changed.');
     return 0;
   }
-  if (s.interactive && !(await ctx.prompts.confirm({ message: 'Go ahead?', default: true }))) throw new CancelledError();
+  if (s.interactive && resumed?.confirmed) ctx.out.info('You confirmed this plan before: finishing it.');
+  else if (s.interactive && !(await ctx.prompts.confirm({ message: 'Go ahead?', default: true }))) throw new CancelledError();
+  saveState(s, { confirmed: true, ...(typeof frequency === 'boolean' ? { frequencyRule: frequency } : {}) });
 
   // ---- work ----
   const about = `${sentry.org}/${sentry.project}`;
@@ -107,6 +134,7 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
 
     if (pub.kind === 'none') {
       await writeEnv(s, envUpdates(s, pub, secret));
+      removeState(s);
       printChanges(s);
       ctx.out.plain('');
       ctx.out.plain('No public URL yet. To finish by hand:');
@@ -140,7 +168,12 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
           `alert rule "${outcome.rule.name}" ${ruleWord(outcome.rule)}.`,
       );
     } else {
-      const outcome = await registerIntegration(sentry.api, where, `${publicUrl}${WEBHOOK_PATH}`, frequency, s.changes, say, ownApp(s, undefined));
+      const outcome = await registerIntegration(sentry.api, where, `${publicUrl}${WEBHOOK_PATH}`, frequency, s.changes, say, ownApp(s, undefined), (app) => {
+        // Saved at once: a Ctrl-C before the env file is written must not cost a second integration.
+        s.settings.integration = app.slug;
+        if (app.clientSecret) s.settings.webhookSecret = app.clientSecret;
+        saveState(s);
+      });
       s.settings.integration = outcome.app.slug;
       const resolved = outcome.secret ?? secret;
       if (!resolved) {
@@ -164,9 +197,12 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
     if (mode === 'plugin') await provePlugin(s, local, sentry);
     else await proveIntegration(s, local, sentry, finalSecret);
 
+    removeState(s);
     printChanges(s);
   } catch (err) {
     if (s.changes.local.length > 0 || s.changes.remote.length > 0) printChanges(s, 'Changed before the error');
+    saveState(s);
+    ctx.out.info(`Your answers and what was done are kept in ${stateName(s)}: run \`sentry-tg setup\` again to finish without answering again.`);
     await cleanup();
     throw err;
   }

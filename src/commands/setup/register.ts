@@ -250,6 +250,7 @@ export async function registerIntegration(
   changes: Changes,
   say: (line: string) => void,
   own: OwnApp = {},
+  onCreated: (app: SentryApp) => void = () => undefined,
 ): Promise<IntegrationOutcome> {
   const existing = pickApp(await api.listSentryApps(where.org), { ...own, webhookUrl });
   let app: SentryApp;
@@ -274,6 +275,7 @@ export async function registerIntegration(
       isAlertable: true,
     });
     action = 'created';
+    onCreated(app);
     changes.remote.push(`Sentry: created internal integration "${app.slug}" in ${where.org} (webhook ${webhookUrl}, issue events, alert rule action)`);
     if (!app.clientSecret) {
       throw new UserError(
