@@ -8,7 +8,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSentryApi } from '../../src/sentry/api.js';
 import { hadFrequency } from '../../src/commands/setup/register.js';
-import { freePort, SENTRY_TOKEN, makeWorld, runMain, sentryWrites, testContext, worldArgs, type World } from './helpers.js';
+import { freePort, PRIVATE_CHAT, SENTRY_TOKEN, makeWorld, runMain, sentryWrites, testContext, worldArgs, type World } from './helpers.js';
 
 async function readEnv(path: string): Promise<Record<string, string>> {
   return parseDotenv(await readFile(path, 'utf8'));
@@ -86,5 +86,23 @@ describe.sequential('setup re-runs', () => {
     expect(sentryWrites(w)).toContain(`PUT /api/0/projects/acme/backend/rules/${before!.id}/`);
     expect(t2.output()).toContain('updated in place');
     expect(hadFrequency(await listRules(w))).toBe(false);
+  });
+
+  it('a private chat whose user never started the bot is refused before anything changes', async () => {
+    w.tg.updateChat(PRIVATE_CHAT, { botStatus: 'left' });
+    const t = testContext({ cwd: w.dir, env: w.env });
+    expect(await runMain(t, integrationArgs(w))).not.toBe(0);
+    expect(t.output()).toContain('the user never started the bot');
+    expect(t.output()).toContain('press Start');
+    expect(sentryWrites(w)).toEqual([]);
+    expect(w.tg.messagesIn(PRIVATE_CHAT)).toHaveLength(0);
+  });
+
+  it('a group upgraded to a supergroup: setup moves to the new id and saves it', async () => {
+    w.tg.addChat({ id: -4001, type: 'group', botStatus: 'member' });
+    w.tg.migrateGroup(-4001, -1004001);
+    const t = testContext({ cwd: w.dir, env: { ...w.env, SENTRY_ALERT_CHAT_ID: '-4001' } });
+    expect(await runMain(t, integrationArgs(w)), t.output()).toBe(0);
+    expect((await readEnv(w.envFile)).SENTRY_ALERT_CHAT_ID).toBe('-1004001');
   });
 });

@@ -1,6 +1,7 @@
 // Which chat (and forum topic) gets the alerts. Either given (checked with getChat and the bot's
 // membership), or found: the user sends /start to the bot, we poll getUpdates for a bounded
 // time and list the private chats, groups and topics that wrote to it.
+import { probeChat, type PostRefusal } from '../can-post.js';
 import { OPTIONS } from '../../config/options.js';
 import { TelegramApiError, type TgChat, type TgMessage, type TgUpdate } from '../../deliver/telegram.js';
 import { UserError } from '../../errors.js';
@@ -205,6 +206,18 @@ async function checkChat(s: Session, bot: BotAnswer, chatId: string, topicId: nu
       throw new UserError(`${bot.handle} is not allowed to send messages in ${label}.`, 'Allow the bot to send messages in the chat settings.');
     }
   }
+  // Membership cannot tell a private chat the user blocked or never started: the probe can.
+  let refusal: PostRefusal | null;
+  try {
+    refusal = await probeChat(bot.telegram, String(chat.id), chat.is_forum ? topicId : undefined);
+  } catch (err) {
+    throw telegramFailure(err, `check ${label}`, s.settings.telegramApiRoot);
+  }
+  if (refusal?.newChatId !== undefined) {
+    s.ctx.out.warn(`Chat ${chatId} became a supergroup: using its new id ${refusal.newChatId}.`);
+    return checkChat(s, bot, String(refusal.newChatId), topicId);
+  }
+  if (refusal) throw new UserError(`${bot.handle} cannot post to ${label}: ${refusal.reason}.`, refusal.fix);
   if (topicId !== undefined && chat.type !== 'supergroup') {
     s.ctx.out.warn(`${label} is not a forum: the topic id may be refused.`);
   }

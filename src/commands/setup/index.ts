@@ -17,7 +17,7 @@ import { hadFrequency, registerIntegration, registerPlugin, type FrequencyWish }
 import { askIntegrationSecret, askMode, askSentry, ownApp, type IntegrationSecret, type SentryAnswer } from './sentry.js';
 import { createSession, type Session } from './session.js';
 import { manualSteps, printChanges, serveCommand } from './summary.js';
-import { askBot, sendConfirmation } from './telegram.js';
+import { askBot, checkCanPost, sendConfirmation } from './telegram.js';
 import { envUpdates, writeEnv } from './write-env.js';
 import { applyState, readState, removeState, saveState, stateName, statePath } from './state.js';
 import { ensureGitIgnored } from '../../config/env-file.js';
@@ -130,10 +130,15 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
     await tunnel?.close().catch(() => undefined);
   };
   try {
-    await sendConfirmation(s, bot, { chatId: chat.chatId, topicId: chat.topicId, label: chat.label }, about);
+    const target = { chatId: chat.chatId, topicId: chat.topicId, label: chat.label };
+    // Before anything changes: may the bot post there? (Posts nothing.)
+    await checkCanPost(s, bot, target);
+    // A re-run that changes nothing posts nothing: no confirmation, no test alert.
+    const worthTelling = (written: { changed: string[] }) => s.flags.sendTest === true || written.changed.length > 0 || s.changes.remote.length > 0;
 
     if (pub.kind === 'none') {
-      await writeEnv(s, envUpdates(s, pub, secret));
+      const written = await writeEnv(s, envUpdates(s, pub, secret));
+      if (worthTelling(written)) await sendConfirmation(s, bot, target, about);
       removeState(s);
       printChanges(s);
       ctx.out.plain('');
@@ -184,7 +189,8 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
       ctx.out.ok(`Sentry: internal integration "${outcome.app.slug}" ${outcome.action}, alert rule "${outcome.rule.name}" ${ruleWord(outcome.rule)}.`);
     }
 
-    await writeEnv(s, envUpdates(s, pub, finalSecret));
+    const written = await writeEnv(s, envUpdates(s, pub, finalSecret));
+    const tell = worthTelling(written);
 
     if (finalSecret !== running) {
       // The receiver must check signatures with the integration's real secret.
@@ -194,8 +200,13 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
       local = await startLocalReceiver(s, publicUrl, running);
     }
 
-    if (mode === 'plugin') await provePlugin(s, local, sentry);
-    else await proveIntegration(s, local, sentry, finalSecret);
+    if (!tell) {
+      ctx.out.ok('Nothing changed: no confirmation or test alert was sent (pass --send-test to send them).');
+    } else {
+      await sendConfirmation(s, bot, target, about);
+      if (mode === 'plugin') await provePlugin(s, local, sentry);
+      else await proveIntegration(s, local, sentry, finalSecret);
+    }
 
     removeState(s);
     printChanges(s);
