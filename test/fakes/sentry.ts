@@ -32,6 +32,12 @@ export interface FakeSentryOptions {
   pluginTimeoutMs?: number;
   /** Integration delivery timeout (Sentry: 1 s). */
   integrationTimeoutMs?: number;
+  /**
+   * Play sentry.io, whose URL validation refuses loopback and private addresses (it could never
+   * reach them): `400 {"errors": {"urls": "Not a valid URL."}}`. Off by default, as a self-hosted
+   * Sentry next to the receiver may use them.
+   */
+  refusePrivateUrls?: boolean;
 }
 
 export interface FakeUser {
@@ -236,6 +242,8 @@ const MSG = {
   noActions: 'You must add an action for this alert to fire.',
   invalidUrl: 'Not a valid URL.',
 } as const;
+
+const PRIVATE_HOST = /^(localhost|.*\.localhost|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|169\.254\.\d+\.\d+|0\.0\.0\.0|\[::1?\]|\[f[cd][0-9a-f]*:.*\]|\[fe80:.*\])$/i;
 
 const invalidChoice = (value: unknown) => `"${String(value)}" is not a valid choice.`;
 const formInvalidChoice = (value: unknown) => `Select a valid choice. ${String(value)} is not one of the available choices.`;
@@ -663,6 +671,7 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
     if (!/^https?:\/\//i.test(u)) return false;
     try {
       const parsed = new URL(u);
+      if (options.refusePrivateUrls && PRIVATE_HOST.test(parsed.hostname)) return false;
       return parsed.hostname !== '';
     } catch {
       return false;

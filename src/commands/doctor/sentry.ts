@@ -13,6 +13,7 @@ import {
 } from '../../sentry/api.js';
 import { pluginCallbackUrl, WEBHOOK_PATH } from '../../receive/verify.js';
 import { checker, messageOf, type CheckResult, type DoctorEnv } from './check.js';
+import { joinUrl } from '../setup/url-check.js';
 
 const NOTIFY_SERVICE = 'sentry.rules.actions.notify_event_service.NotifyEventServiceAction';
 
@@ -160,7 +161,7 @@ async function checkWebhook(
   }
 
   const expectedPlugin = pluginCallbackUrl(s.publicUrl, s.webhookSecret);
-  const expectedIntegration = `${s.publicUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`;
+  const expectedIntegration = joinUrl(s.publicUrl, WEBHOOK_PATH);
   if (pluginUrls.some((u) => sameUrl(u, expectedPlugin))) {
     return { result: c.ok(`the WebHooks plugin of ${org}/${project} calls ${masked(expectedPlugin)}`), mode: { kind: 'plugin' } };
   }

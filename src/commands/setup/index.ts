@@ -21,6 +21,7 @@ import { askBot, checkCanPost, sendConfirmation } from './telegram.js';
 import { envUpdates, writeEnv } from './write-env.js';
 import { applyState, readState, removeState, saveState, stateName, statePath } from './state.js';
 import { ensureGitIgnored } from '../../config/env-file.js';
+import { joinUrl } from './url-check.js';
 
 /** Stands in for the client secret of an integration that does not exist yet (plan only). */
 const SECRET_FROM_NEW_APP = 'set-from-the-new-integration';
@@ -90,7 +91,7 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
     // Kept, so that a resumed run builds the same callback URL.
     s.settings.webhookSecret = secret;
   } else if (pub.kind !== 'none') {
-    integration = await askIntegrationSecret(s, sentry, pub.kind === 'url' ? `${pub.url}${WEBHOOK_PATH}` : undefined);
+    integration = await askIntegrationSecret(s, sentry, pub.kind === 'url' ? joinUrl(pub.url, WEBHOOK_PATH) : undefined);
     if (integration.app) s.settings.integration = integration.app.slug;
     if (integration.secret) s.settings.webhookSecret = integration.secret;
     secret = integration.secret;
@@ -173,7 +174,7 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
           `alert rule "${outcome.rule.name}" ${ruleWord(outcome.rule)}.`,
       );
     } else {
-      const outcome = await registerIntegration(sentry.api, where, `${publicUrl}${WEBHOOK_PATH}`, frequency, s.changes, say, ownApp(s, undefined), (app) => {
+      const outcome = await registerIntegration(sentry.api, where, joinUrl(publicUrl, WEBHOOK_PATH), frequency, s.changes, say, ownApp(s, undefined), (app) => {
         // Saved at once: a Ctrl-C before the env file is written must not cost a second integration.
         s.settings.integration = app.slug;
         if (app.clientSecret) s.settings.webhookSecret = app.clientSecret;

@@ -10,6 +10,7 @@ import type { PublicChoice } from './public-url.js';
 import { findEquivalentRule, mergeCallbackUrls, appPatch, ownRule, ruleName, type FrequencyWish } from './register.js';
 import type { IntegrationSecret, SentryAnswer } from './sentry.js';
 import type { Session } from './session.js';
+import { joinUrl } from './url-check.js';
 
 export interface PlanInput {
   botHandle: string;
@@ -57,7 +58,7 @@ export function planLines(p: PlanInput): string[] {
       if (!p.app) {
         lines.push(`Sentry: create internal integration "sentry-tg" in ${p.sentry.org} (issue events, alert rule action, webhook ${base}${WEBHOOK_PATH})`);
       } else if (p.pub.kind === 'url') {
-        const patch = appPatch(p.app, `${p.pub.url}${WEBHOOK_PATH}`);
+        const patch = appPatch(p.app, joinUrl(p.pub.url, WEBHOOK_PATH));
         lines.push(
           Object.keys(patch).length > 0
             ? `Sentry: update internal integration "${p.app.slug}" (${Object.keys(patch).join(', ')})`
