@@ -552,7 +552,9 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
     };
   }
 
-  function serializeApp(a: FakeSentryApp) {
+  // Sentry shows the client secret only to a requester with org:write, and only on the app's first day.
+  function serializeApp(a: FakeSentryApp, ctx?: Ctx) {
+    const mayWrite = ctx?.token ? ctx.token.scopes.has('org:write') : true;
     const org = state.orgs.get(a.org);
     return {
       allowedOrigins: a.allowedOrigins,
@@ -574,7 +576,7 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
       verifyInstall: a.verifyInstall,
       webhookUrl: a.webhookUrl,
       clientId: a.clientId,
-      clientSecret: a.secretVisible ? a.clientSecret : null,
+      clientSecret: a.secretVisible && mayWrite ? a.clientSecret : null,
       owner: org ? { id: Number(org.id), slug: org.slug } : null,
     };
   }
@@ -1303,7 +1305,7 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
         scopes: ['org:read'],
         handle: (ctx) => {
           const app = state.sentryApps.get(ctx.params.slug!);
-          return app ? { status: 200, body: serializeApp(app) } : notFound();
+          return app ? { status: 200, body: serializeApp(app, ctx) } : notFound();
         },
       },
       PUT: { scopes: ['org:write'], handle: updateApp },
@@ -1311,7 +1313,7 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
     route(`/organizations/${org}/sentry-apps/`, {
       GET: {
         scopes: ['org:read'],
-        handle: (ctx) => paginate(ctx, [...state.sentryApps.values()].filter((a) => a.org === ctx.org!.slug).map(serializeApp)),
+        handle: (ctx) => paginate(ctx, [...state.sentryApps.values()].filter((a) => a.org === ctx.org!.slug).map((a) => serializeApp(a, ctx))),
       },
     }),
     route(`/organizations/${org}/sentry-app-installations/`, {

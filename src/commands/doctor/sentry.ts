@@ -5,6 +5,7 @@ import {
   createSentryApi,
   missingScopes,
   REQUIRED_SCOPES,
+  scopeSatisfies,
   SentryApiError,
   type SentryApi,
   type SentryApiMethod,
@@ -58,9 +59,11 @@ export async function checkSentry(env: DoctorEnv): Promise<CheckResult[]> {
   }
   const api = createSentryApi({ baseUrl: s.sentryUrl, token: s.sentryAuthToken, fetch: env.fetch, timeoutMs: env.timeoutMs });
   const results: CheckResult[] = [];
+  let granted: string[] | null = null;
 
   try {
     const me = await api.whoami();
+    granted = me.scopes;
     if (me.user === undefined) {
       return [token.fail(`${api.baseUrl} did not accept the token`, `Create a token at ${api.baseUrl}/settings/account/api/auth-tokens/ and set SENTRY_AUTH_TOKEN`), ...skipRest('needs a valid Sentry token', 1)];
     }
@@ -95,7 +98,8 @@ export async function checkSentry(env: DoctorEnv): Promise<CheckResult[]> {
     ];
   }
   const org = s.sentryOrg;
-  const slug = s.sentryProject;
+  // SENTRY_PROJECT may list several projects (the receiver's scope): the first is checked here.
+  const slug = s.sentryProject.split(/[\s,]+/).find(Boolean) ?? s.sentryProject;
   try {
     const p = await api.getProject(org, slug);
     results.push(project.ok(`${org}/${p.slug}${p.platform ? ` (${p.platform})` : ''}`));
@@ -107,7 +111,7 @@ export async function checkSentry(env: DoctorEnv): Promise<CheckResult[]> {
   const { result: webhookResult, mode } = await checkWebhook(env, api, org, slug, webhook);
   results.push(webhookResult);
   results.push(await checkRule(api, org, slug, mode, rule));
-  results.push(checkSecret(env, mode, secret));
+  results.push(checkSecret(env, mode, secret, granted));
   return results;
 }
 
@@ -233,7 +237,7 @@ async function checkRule(api: SentryApi, org: string, project: string, mode: Mod
   return c.ok(`rule${sending.length > 1 ? 's' : ''} ${sending.map((r) => `"${r.name}"`).join(', ')} send${sending.length > 1 ? '' : 's'} to ${target}`);
 }
 
-function checkSecret(env: DoctorEnv, mode: Mode, c: ReturnType<typeof checker>): CheckResult {
+function checkSecret(env: DoctorEnv, mode: Mode, c: ReturnType<typeof checker>, granted: string[] | null): CheckResult {
   if (mode === null) return c.skip('needs the webhook registered first');
   if (mode.kind === 'plugin') {
     return c.skip('the WebHooks plugin has no client secret: the URL token (checked above) authenticates Sentry');
@@ -241,6 +245,13 @@ function checkSecret(env: DoctorEnv, mode: Mode, c: ReturnType<typeof checker>):
   const ours = env.loaded.settings.webhookSecret;
   if (ours === undefined) return c.skip('SENTRY_WEBHOOK_SECRET is not set, so signatures are not checked');
   const where = `Sentry → Settings → Developer Settings → ${mode.app.name}`;
+  if (mode.app.clientSecret === null && granted !== null && !scopeSatisfies(granted, 'org:write')) {
+    // Sentry hides the secret from a token without org:write, whatever the integration's age.
+    return c.warn(
+      `the token lacks org:write, so Sentry does not show the client secret of "${mode.app.name}" and it cannot be compared`,
+      `Use a token with org:write (setup needs it too) at ${env.loaded.settings.sentryUrl}/settings/account/api/auth-tokens/, or check by hand in ${where}`,
+    );
+  }
   if (mode.app.clientSecret === null) {
     // Sentry shows the client secret only during the integration's first day.
     return c.skip(
