@@ -117,6 +117,8 @@ describe.sequential('the real binary in a pseudo-terminal', () => {
     w.tg.pushMessage(PRIVATE_CHAT, '/start');
     await waitForScreen(/\? Which chat should receive the alerts\?\s*\n❯ private chat with Ada \(@ada\) \(5550001\)/);
     await keys('Enter');
+    await waitForScreen(/press Resolve \/ Archive under alerts\? .*\(Y\/n\)/);
+    await type('y');
     await waitForScreen(/\? Sentry auth token/);
     await type(SENTRY_TOKEN);
     await waitForScreen(/\? Sentry organisation\s*\n❯ Acme \(acme\)/);
@@ -147,6 +149,8 @@ describe.sequential('the real binary in a pseudo-terminal', () => {
       SENTRY_ORG: 'acme',
       SENTRY_PROJECT: 'backend',
       PUBLIC_URL: w.publicUrl,
+      SENTRY_TG_ALLOWED_USERS: String(PRIVATE_CHAT),
+      SENTRY_TG_MODE: 'plugin',
     });
     expect((await stat(w.envFile)).mode & 0o777).toBe(0o600);
     expect(final).not.toContain(env.SENTRY_WEBHOOK_SECRET!);

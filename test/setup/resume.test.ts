@@ -4,6 +4,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
+import { loadSettings } from '../../src/config/load.js';
+import { buttonsOffReason, type ServeSettings } from '../../src/commands/serve.js';
+import { callsFor, explainMissingScopes } from '../../src/commands/setup/sentry.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { choose, makeWorld, PRIVATE_CHAT, runMain, scriptedPrompts, SENTRY_TOKEN, TG_TOKEN, testContext, worldArgs, type World } from './helpers.js';
 
@@ -19,6 +22,7 @@ const firstRun = (w: World) =>
   scriptedPrompts([
     { kind: 'password', match: /Telegram bot token/, answer: TG_TOKEN },
     { kind: 'select', match: /Which chat/, answer: choose(/Ada/) },
+    { kind: 'confirm', match: /press Resolve \/ Archive/, answer: true },
     { kind: 'select', match: /How should Sentry call/, answer: 'integration' },
     { kind: 'input', match: /Sentry URL/, answer: w.sentry.url },
     { kind: 'password', match: /Sentry auth token/, answer: SENTRY_TOKEN },
@@ -79,8 +83,12 @@ describe.sequential('resumable setup', () => {
       SENTRY_TG_MODE: 'integration',
       SENTRY_TG_INTEGRATION: app!.slug,
       PUBLIC_URL: w.publicUrl,
+      SENTRY_TG_ALLOWED_USERS: String(PRIVATE_CHAT),
     });
     expect(existsSync(statePath)).toBe(false);
+    // What setup wrote is enough for `serve` to start with the buttons on.
+    const loaded = loadSettings({ envFile: { path: w.envFile, explicit: true }, env: {}, flags: {}, required: ['telegramToken', 'chatId'] });
+    expect(buttonsOffReason(loaded.settings as ServeSettings)).toBeNull();
   });
 
   it('answers typed before a failure at a question are kept as well', async () => {
@@ -91,5 +99,12 @@ describe.sequential('resumable setup', () => {
     expect(await runMain(t1, args, { chatWaitMs: 300 })).not.toBe(0);
     const state = JSON.parse(await readFile(`${w.envFile}.setup-state`, 'utf8')) as { answers: Record<string, string> };
     expect(state.answers.SENTRY_ALERT_TELEGRAM_TOKEN).toBe(TG_TOKEN);
+  });
+
+  it('wanting the buttons makes the token check ask for event:write', () => {
+    const scopes = ['org:read', 'project:read', 'project:write', 'alerts:write'];
+    const base = { listOrgs: false, listProjects: false };
+    expect(explainMissingScopes(scopes, 'plugin', callsFor('plugin', base))).toEqual([]);
+    expect(explainMissingScopes(scopes, 'plugin', callsFor('plugin', { ...base, buttons: true })).join('\n')).toMatch(/event:write: needed for PUT .*Resolve \/ Archive/);
   });
 });

@@ -98,6 +98,7 @@ describe.sequential('setup, interactive (scripted prompts)', () => {
     const prompts = scriptedPrompts([
       { kind: 'password', match: /Telegram bot token/, answer: TG_TOKEN },
       { kind: 'select', match: /Which chat/, answer: choose(/Ada/) },
+      { kind: 'confirm', match: /Let Ada \(@ada\) \(5550001\) press Resolve \/ Archive/, answer: true },
       { kind: 'select', match: /How should Sentry call/, answer: 'plugin' },
       { kind: 'input', match: /Sentry URL/, answer: w.sentry.url },
       { kind: 'password', match: /Sentry auth token/, answer: SENTRY_TOKEN },
@@ -123,6 +124,8 @@ describe.sequential('setup, interactive (scripted prompts)', () => {
       SENTRY_ALERT_CHAT_ID: String(PRIVATE_CHAT),
       SENTRY_ORG: 'gamma',
       SENTRY_PROJECT: 'worker',
+      // The person who sent /start may press the buttons.
+      SENTRY_TG_ALLOWED_USERS: String(PRIVATE_CHAT),
       SENTRY_URL: w.sentry.url,
       SENTRY_AUTH_TOKEN: SENTRY_TOKEN,
     });
@@ -161,6 +164,7 @@ describe.sequential('setup, interactive (scripted prompts)', () => {
     const scripted = scriptedPrompts([
       { kind: 'password', match: /Telegram bot token/, answer: TG_TOKEN },
       { kind: 'select', match: /Which chat/, answer: choose(/topic "Alerts" \(7\)/) },
+      { kind: 'confirm', match: /press Resolve \/ Archive/, answer: false },
       { kind: 'select', match: /How should Sentry call/, answer: 'integration' },
       { kind: 'input', match: /Sentry URL/, answer: w.sentry.url },
       { kind: 'password', match: /Sentry auth token/, answer: SENTRY_TOKEN },
@@ -270,6 +274,7 @@ describe.sequential('setup, interactive (scripted prompts)', () => {
     const prompts = scriptedPrompts([
       { kind: 'select', match: /webhook blocks chat discovery/, answer: choose(/Delete the webhook/) },
       { kind: 'select', match: /Which chat/, answer: choose(/Ada/) },
+      { kind: 'confirm', match: /press Resolve \/ Archive/, answer: false },
       { kind: 'confirm', match: /more than 10 times/, answer: false },
       { kind: 'confirm', match: /Go ahead/, answer: true },
     ]);

@@ -18,6 +18,13 @@ export interface ChatAnswer {
   chat: TgChat;
   /** We deleted the bot's Telegram webhook to read updates (with the user's consent). */
   webhookDeleted?: string;
+  /** People seen writing in this chat during discovery: candidates for the action buttons. */
+  users?: SeenUser[];
+}
+
+export interface SeenUser {
+  id: number;
+  name: string;
 }
 
 /** A chat or topic seen in the updates. */
@@ -25,6 +32,7 @@ export interface FoundChat {
   chat: TgChat;
   topicId?: number;
   topicName?: string;
+  users?: SeenUser[];
 }
 
 export function chatLabel(chat: Pick<TgChat, 'id' | 'type' | 'title' | 'username' | 'first_name'>, topicId?: number, topicName?: string): string {
@@ -44,7 +52,10 @@ export function chatsFromUpdates(updates: readonly TgUpdate[]): FoundChat[] {
     const key = `${f.chat.id}/${f.topicId ?? ''}`;
     const had = found.get(key);
     if (!had) found.set(key, f);
-    else if (f.topicName && !had.topicName) had.topicName = f.topicName;
+    else {
+      if (f.topicName && !had.topicName) had.topicName = f.topicName;
+      for (const u of f.users ?? []) if (!had.users?.some((x) => x.id === u.id)) (had.users ??= []).push(u);
+    }
   };
   const fromMessage = (m: TgMessage | undefined) => {
     if (!m?.chat) return;
@@ -53,11 +64,12 @@ export function chatsFromUpdates(updates: readonly TgUpdate[]): FoundChat[] {
     }
     const created = m.reply_to_message?.forum_topic_created;
     if (created && m.message_thread_id !== undefined) topicNames.set(`${m.chat.id}/${m.message_thread_id}`, created.name);
-    add({ chat: m.chat });
+    const from = m.from && !m.from.is_bot ? [{ id: m.from.id, name: [m.from.first_name, m.from.username ? `(@${m.from.username})` : ''].filter(Boolean).join(' ') }] : [];
+    add({ chat: m.chat, users: [...from] });
     // In forums only topic messages carry a real topic id; elsewhere it is a reply thread.
     if (m.message_thread_id !== undefined && (m.is_topic_message || m.forum_topic_created) && m.chat.is_forum !== false) {
       const name = topicNames.get(`${m.chat.id}/${m.message_thread_id}`);
-      add({ chat: m.chat, topicId: m.message_thread_id, ...(name ? { topicName: name } : {}) });
+      add({ chat: m.chat, topicId: m.message_thread_id, users: [...from], ...(name ? { topicName: name } : {}) });
     }
   };
   for (const u of updates) {
@@ -288,7 +300,11 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
       const { chat, chatId } = await checkChat(s, bot, chosen.chatId, chosen.topicId);
       const label = chatLabel(chat, chosen.topicId, current.kind === 'chat' ? current.f.topicName : undefined);
       ctx.out.ok(`Chat: ${label}`);
-      return finish(s, chatId, chosen.topicId, chat, label, webhookDeleted);
+      const answer = finish(s, chatId, chosen.topicId, chat, label, webhookDeleted);
+      const users = current.kind === 'chat' ? found.filter((f) => f.chat.id === current.f.chat.id).flatMap((f) => f.users ?? []) : [];
+      const unique = users.filter((u, i) => users.findIndex((x) => x.id === u.id) === i);
+      if (unique.length > 0) answer.users = unique;
+      return answer;
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       ctx.out.warn(`${err.message}${err.hint ? ` ${err.hint}` : ''}`);

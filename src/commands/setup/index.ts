@@ -8,7 +8,7 @@ import { CancelledError, UserError } from '../../errors.js';
 import { registerSecret } from '../../log/redact.js';
 import { pluginCallbackUrl, urlToken, WEBHOOK_PATH } from '../../receive/verify.js';
 import type { Tunnel } from '../../tunnel/ngrok.js';
-import { askChat } from './chat.js';
+import { askChat, type ChatAnswer } from './chat.js';
 import { gatherPlan, planLines, printPlan } from './plan.js';
 import { preflight } from './preflight.js';
 import { checkReachable, proveIntegration, provePlugin, startLocalReceiver, type LocalReceiver } from './prove.js';
@@ -25,6 +25,17 @@ import { joinUrl } from './url-check.js';
 
 /** Stands in for the client secret of an integration that does not exist yet (plan only). */
 const SECRET_FROM_NEW_APP = 'set-from-the-new-integration';
+
+/** Who may press Resolve / Archive: offered from the people seen while finding the chat. */
+async function askButtons(s: Session, chat: ChatAnswer): Promise<void> {
+  if (s.settings.allowedUsers.length > 0 || !s.interactive || !chat.users?.length) return;
+  const names = chat.users.map((u) => `${u.name} (${u.id})`).join(', ');
+  const yes = await s.ctx.prompts.confirm({
+    message: `Let ${names} press Resolve / Archive under alerts? (the Sentry token then needs event:write)`,
+    default: true,
+  });
+  if (yes) s.settings.allowedUsers = chat.users.map((u) => u.id);
+}
 
 function ruleWord(rule: { created: boolean; updated?: boolean }): string {
   return rule.created ? 'created' : rule.updated ? 'updated in place' : 'reused';
@@ -75,6 +86,7 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
   const bot = await askBot(s);
   await checkpoint();
   const chat = await askChat(s, bot);
+  await askButtons(s, chat);
   await checkpoint();
   const mode = await askMode(s);
   s.settings.mode = mode;

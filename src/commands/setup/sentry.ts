@@ -42,13 +42,14 @@ const CALLS: Partial<Record<SentryApiMethod, string>> = {
   testWebhooksPlugin: 'POST /api/0/projects/{org}/{project}/plugins/webhooks/ {"test":true} (send the test alert)',
   listRules: 'GET /api/0/projects/{org}/{project}/rules/ (find an existing alert rule)',
   createRule: 'POST /api/0/projects/{org}/{project}/rules/ (create the alert rule)',
+  updateIssue: 'PUT /api/0/organizations/{org}/issues/{id}/ (the Resolve / Archive buttons)',
   listSentryApps: 'GET /api/0/organizations/{org}/sentry-apps/ (find the sentry-tg integration)',
   createInternalIntegration: 'POST /api/0/sentry-apps/ (create the internal integration)',
   updateSentryApp: 'PUT /api/0/sentry-apps/{slug}/ (update its webhook URL)',
 };
 
 /** The calls a run in this mode makes (which need scopes). */
-export function callsFor(mode: Mode, opts: { listOrgs: boolean; listProjects: boolean }): SentryApiMethod[] {
+export function callsFor(mode: Mode, opts: { listOrgs: boolean; listProjects: boolean; buttons?: boolean }): SentryApiMethod[] {
   const calls: SentryApiMethod[] = [];
   if (opts.listOrgs) calls.push('listOrganizations');
   if (opts.listProjects) calls.push('listProjects');
@@ -59,14 +60,17 @@ export function callsFor(mode: Mode, opts: { listOrgs: boolean; listProjects: bo
     calls.push('listSentryApps', 'createInternalIntegration', 'updateSentryApp');
   }
   calls.push('listRules', 'createRule');
+  // Resolve / Archive change issues with this same token.
+  if (opts.buttons) calls.push('updateIssue');
   return calls;
 }
 
 /** Scopes to ask for when creating a token for this mode. */
-export function suggestedScopes(mode: Mode): string[] {
-  return mode === 'plugin'
+export function suggestedScopes(mode: Mode, buttons = false): string[] {
+  const base = mode === 'plugin'
     ? ['org:read', 'project:read', 'project:write', 'alerts:write']
     : ['org:read', 'org:write', 'project:read', 'alerts:write', 'event:read'];
+  return buttons ? [...base, 'event:write'] : base;
 }
 
 /** One line per missing scope, naming the call that needs it; empty when all is well. Pure. */
@@ -126,7 +130,8 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
   const baseUrl = await askBaseUrl(s);
   s.settings.sentryUrl = baseUrl;
   const tokenPage = `${baseUrl.replace(/\/+$/, '')}/settings/account/api/auth-tokens/`;
-  const calls = callsFor(mode, { listOrgs: !s.settings.sentryOrg, listProjects: !s.settings.sentryProject });
+  const buttons = s.settings.allowedUsers.length > 0;
+  const calls = callsFor(mode, { listOrgs: !s.settings.sentryOrg, listProjects: !s.settings.sentryProject, buttons });
   let token = s.settings.sentryAuthToken;
   let api: SentryApi;
   let user: SentryUser | undefined;
@@ -134,7 +139,7 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
   for (let attempt = 1; ; attempt++) {
     if (!token) {
       if (!s.interactive) throw missingAnswer(s, flagAndEnv('sentryAuthToken'), 'a Sentry auth token');
-      ctx.out.info(`Create a Sentry auth token at ${tokenPage} with the scopes ${suggestedScopes(mode).join(', ')}.`);
+      ctx.out.info(`Create a Sentry auth token at ${tokenPage} with the scopes ${suggestedScopes(mode, buttons).join(', ')}.`);
       token = (await ctx.prompts.password({ message: 'Sentry auth token', validate: validator('sentryAuthToken') })).trim();
     }
     registerSecret(token);
@@ -158,7 +163,7 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
       if (lines.length > 0) {
         problem = new UserError(
           `The Sentry auth token lacks scopes that ${mode === 'plugin' ? 'the WebHooks plugin' : 'the internal integration'} setup needs:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
-          `Create a token with ${suggestedScopes(mode).join(', ')} at ${tokenPage} and pass it as --sentry-token or SENTRY_AUTH_TOKEN.`,
+          `Create a token with ${suggestedScopes(mode, buttons).join(', ')} at ${tokenPage} and pass it as --sentry-token or SENTRY_AUTH_TOKEN.`,
         );
       }
     }
