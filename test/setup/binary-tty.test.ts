@@ -188,8 +188,16 @@ describe.sequential('the real binary in a pseudo-terminal', () => {
     await waitForScreen(/\? Telegram bot token/);
     await type(TG_TOKEN);
     await waitForScreen(/Waiting for a message to @sentry_tg_test_bot… \d+ s left/);
+    // Pasted while waiting (issue 10, point 4): neither shown nor taken as the next answers.
+    await type('pasted-while-waiting');
+    await keys('Enter', 'Enter');
+    await new Promise((r) => setTimeout(r, 300));
     w.tg.pushMessage(PRIVATE_CHAT, '/start');
-    await waitForScreen(/\? Which chat should receive the alerts\?\s*\n❯ private chat with Ada/);
+    const asked = await waitForScreen(/\? Which chat should receive the alerts\?\s*\n❯ private chat with Ada/);
+    expect(asked).not.toContain('pasted-while-waiting');
+    await new Promise((r) => setTimeout(r, 300));
+    // Still waiting for an answer: the Enters typed during the wait were dropped.
+    expect(await screen()).not.toMatch(/Resolve \/ Archive/);
     await keys('Enter');
     await waitForScreen(/press Resolve \/ Archive under alerts\? .*\(Y\/n\)/);
     await type('y');
