@@ -8,7 +8,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSentryApi } from '../../src/sentry/api.js';
 import { hadFrequency } from '../../src/commands/setup/register.js';
-import { freePort, PRIVATE_CHAT, SENTRY_TOKEN, makeWorld, runMain, sentryWrites, testContext, worldArgs, type World } from './helpers.js';
+import { choose, freePort, PRIVATE_CHAT, scriptedPrompts, SENTRY_TOKEN, makeWorld, runMain, sentryWrites, testContext, worldArgs, type World } from './helpers.js';
 
 async function readEnv(path: string): Promise<Record<string, string>> {
   return parseDotenv(await readFile(path, 'utf8'));
@@ -104,5 +104,28 @@ describe.sequential('setup re-runs', () => {
     const t = testContext({ cwd: w.dir, env: { ...w.env, SENTRY_ALERT_CHAT_ID: '-4001' } });
     expect(await runMain(t, integrationArgs(w)), t.output()).toBe(0);
     expect((await readEnv(w.envFile)).SENTRY_ALERT_CHAT_ID).toBe('-1004001');
+  });
+
+  it('a typed id of a group that is not a forum is not asked for a topic; the plan says "new file" when there is no .env', async () => {
+    w.tg.addChat({ id: -1005550001, type: 'supergroup', title: 'Ops', botStatus: 'member' });
+    const dir = await mkdtemp(join(tmpdir(), 'sentry-tg-setup-new-'));
+    try {
+      const prompts = scriptedPrompts([
+        { kind: 'select', match: /No chat found yet/, answer: choose(/Type a chat id/) },
+        { kind: 'input', match: /Chat id/, answer: '-1005550001' },
+        { kind: 'confirm', match: /more than 10 times/, answer: false },
+      ]);
+      const env = { ...w.env };
+      delete env.SENTRY_ALERT_CHAT_ID;
+      const t = testContext({ cwd: dir, env, prompts });
+      const args = ['setup', '--mode', 'plugin', '--public-url', w.publicUrl, '--port', String(w.port), '--data-dir', join(dir, 'data'), '--dry-run'];
+      expect(await runMain(t, args, { chatWaitMs: 200 }), t.output()).toBe(0);
+      expect(prompts.remaining()).toEqual([]);
+      expect(prompts.asked.join('\n')).not.toMatch(/topic/i);
+      expect(t.output()).toMatch(/\.env: add .* \(new file, mode 0600/);
+      expect(t.output()).not.toContain('old file backed up');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -174,7 +174,7 @@ async function handleConflict(s: Session, bot: BotAnswer, err: TelegramApiError)
   return { next: 'retry', deleted: url || 'yes' };
 }
 
-async function typeChat(s: Session): Promise<{ chatId: string; topicId?: number }> {
+async function typeChat(s: Session, bot: BotAnswer): Promise<{ chatId: string; topicId?: number }> {
   const { prompts } = s.ctx;
   const parse = (key: 'chatId' | 'topicId') => (raw: string): true | string => {
     const r = OPTIONS[key].parse(raw);
@@ -184,6 +184,10 @@ async function typeChat(s: Session): Promise<{ chatId: string; topicId?: number 
   const chat = OPTIONS.chatId.parse(raw);
   const chatId = 'value' in chat ? chat.value : raw.trim();
   if (!chatId.startsWith('-')) return { chatId };
+  // Only a forum has topics; for anything else the question would only invite a wrong answer.
+  // (An unknown chat is reported by the check that follows.)
+  const known = await bot.telegram.getChat(chatId).catch(() => undefined);
+  if (!known?.is_forum) return { chatId };
   const topicRaw = await prompts.input({ message: 'Forum topic id (empty for none / the General topic)', default: '', validate: parse('topicId') });
   const topic = OPTIONS.topicId.parse(topicRaw);
   return 'value' in topic && topic.value !== undefined ? { chatId, topicId: topic.value } : { chatId };
@@ -295,7 +299,7 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
       );
     }
     const current: Pick = pick;
-    const chosen = current.kind === 'chat' ? { chatId: String(current.f.chat.id), topicId: current.f.topicId } : await typeChat(s);
+    const chosen = current.kind === 'chat' ? { chatId: String(current.f.chat.id), topicId: current.f.topicId } : await typeChat(s, bot);
     try {
       const { chat, chatId } = await checkChat(s, bot, chosen.chatId, chosen.topicId);
       const label = chatLabel(chat, chosen.topicId, current.kind === 'chat' ? current.f.topicName : undefined);

@@ -25,7 +25,7 @@ export interface PlanInput {
   app?: SentryApp;
   /** Rules of the project now, to tell "create" from "reuse". */
   rules: SentryRule[];
-  env: { name: string; added: string[]; updated: string[]; removed: string[] };
+  env: { name: string; added: string[]; updated: string[]; removed: string[]; /** A file is there now (so a backup is made). */ existed?: boolean };
   serve: boolean;
 }
 
@@ -85,7 +85,8 @@ export function planLines(p: PlanInput): string[] {
     p.env.updated.length ? `update ${p.env.updated.join(', ')}` : '',
     p.env.removed.length ? `remove ${p.env.removed.join(', ')}` : '',
   ].filter(Boolean);
-  lines.push(`${p.env.name}: ${envParts.length ? `${envParts.join('; ')} (old file backed up, mode 0600, git-ignored inside a repository)` : 'no change'}`);
+  const backup = p.env.existed === false ? 'new file' : 'old file backed up';
+  lines.push(`${p.env.name}: ${envParts.length ? `${envParts.join('; ')} (${backup}, mode 0600, git-ignored inside a repository)` : 'no change'}`);
   if (p.pub.kind !== 'none') {
     lines.push(
       p.sentry.mode === 'plugin'
@@ -142,7 +143,7 @@ export async function gatherPlan(
     sentry: { mode, org, project },
     frequency: a.frequency,
     rules,
-    env: { name: relative(s.ctx.cwd, s.envPath) || s.envPath, added: merged.added, updated: merged.updated, removed: merged.removed },
+    env: { name: relative(s.ctx.cwd, s.envPath) || s.envPath, added: merged.added, updated: merged.updated, removed: merged.removed, existed: current !== null },
     serve: s.flags.serve !== false,
   };
   if (plugin) input.plugin = plugin;
