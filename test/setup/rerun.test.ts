@@ -128,4 +128,23 @@ describe.sequential('setup re-runs', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('a re-run changes the chat by answering again', async () => {
+    await writeFile(w.envFile, `SENTRY_ALERT_CHAT_ID=${PRIVATE_CHAT}\n`, { mode: 0o600 });
+    w.tg.addChat({ id: -1005550002, type: 'supergroup', title: 'Ops2', botStatus: 'administrator' });
+    w.tg.pushMessage(-1005550002, '/start@sentry_tg_test_bot', { from: { id: 777, first_name: 'Bo' } });
+    const prompts = scriptedPrompts([
+      { kind: 'confirm', match: /Alerts go to private chat with Ada .* Keep this chat\?/, answer: false },
+      { kind: 'select', match: /Which chat/, answer: choose(/Ops2/) },
+      { kind: 'confirm', match: /Let Bo \(777\) press Resolve/, answer: false },
+      { kind: 'confirm', match: /more than 10 times/, answer: false },
+    ]);
+    const env = { ...w.env };
+    delete env.SENTRY_ALERT_CHAT_ID;
+    const t = testContext({ cwd: w.dir, env, prompts });
+    expect(await runMain(t, [...worldArgs(w), '--mode', 'plugin', '--public-url', w.publicUrl, '--dry-run'], { chatWaitMs: 3000 }), t.output()).toBe(0);
+    expect(prompts.remaining()).toEqual([]);
+    expect(t.output()).toContain('Chat: group "Ops2" (-1005550002)');
+    expect(t.output()).toMatch(/\.env: .*update SENTRY_ALERT_CHAT_ID/);
+  });
 });

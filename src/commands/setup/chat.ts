@@ -248,8 +248,14 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
     try {
       const { chat, chatId } = await checkChat(s, bot, given, topicId);
       const label = chatLabel(chat, topicId);
-      ctx.out.ok(`Chat: ${label}`);
-      return finish(s, chatId, topicId, chat, label);
+      // A re-run may change the chat by answering again (a resumed run keeps it: nothing is asked).
+      const keep =
+        !s.interactive || s.sources.chatId !== 'file' || s.resumed === true ||
+        (await ctx.prompts.confirm({ message: `Alerts go to ${label}. Keep this chat?`, default: true }));
+      if (keep) {
+        ctx.out.ok(`Chat: ${label}`);
+        return finish(s, chatId, topicId, chat, label);
+      }
     } catch (err) {
       if (!s.interactive) throw err;
       ctx.out.warn(`${(err as Error).message} ${(err as UserError).hint ?? ''}`.trim());

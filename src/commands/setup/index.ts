@@ -60,6 +60,7 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
   const resumed = s.dryRun ? null : readState(statePath(s.envPath));
   if (resumed) {
     const taken = applyState(s, resumed);
+    s.resumed = true;
     ctx.out.info(`Resuming the unfinished setup of ${resumed.savedAt || 'an earlier run'}: ${taken} answer(s) from ${stateName(s)} (delete it to start over).`);
     if (resumed.done.length > 0) ctx.out.info(`Done before it stopped: ${resumed.done.join('; ')}.`);
   }

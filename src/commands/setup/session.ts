@@ -68,6 +68,8 @@ export interface Session {
   /** The env file name as the user gave it (for the `serve` command we print). */
   envArg: string | null;
   changes: Changes;
+  /** Answers came from an unfinished earlier run (.env.setup-state): ask nothing already answered. */
+  resumed?: boolean;
 }
 
 export function createSession(ctx: Context, loaded: Loaded, rawFlags: Record<string, unknown>): Session {
