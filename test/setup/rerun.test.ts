@@ -147,4 +147,18 @@ describe.sequential('setup re-runs', () => {
     expect(t.output()).toContain('Chat: group "Ops2" (-1005550002)');
     expect(t.output()).toMatch(/\.env: .*update SENTRY_ALERT_CHAT_ID/);
   });
+
+  it('SENTRY_PROJECT with several projects: each gets the rule, the list is kept in .env', async () => {
+    const t = testContext({ cwd: w.dir, env: { ...w.env, SENTRY_PROJECT: 'backend,frontend' } });
+    expect(await runMain(t, integrationArgs(w)), t.output()).toBe(0);
+    const [app] = [...w.sentry.state.sentryApps.values()];
+    for (const project of ['backend', 'frontend']) {
+      expect(w.sentry.getRules('acme', project).filter((r) => r.actions.some((a) => a.service === app!.slug))).toHaveLength(1);
+    }
+    expect((await readEnv(w.envFile)).SENTRY_PROJECT).toBe('backend,frontend');
+    // A typo in the list is named before anything changes.
+    const t2 = testContext({ cwd: w.dir, env: { ...w.env, SENTRY_PROJECT: 'backend,frontnd' } });
+    expect(await runMain(t2, integrationArgs(w))).not.toBe(0);
+    expect(t2.output()).toContain('Sentry has no project "frontnd"');
+  });
 });

@@ -13,7 +13,7 @@ import { gatherPlan, planLines, printPlan } from './plan.js';
 import { preflight } from './preflight.js';
 import { checkReachable, proveIntegration, provePlugin, startLocalReceiver, type LocalReceiver } from './prove.js';
 import { askPublicUrl, openTunnel, type PublicChoice } from './public-url.js';
-import { hadFrequency, registerIntegration, registerPlugin, type FrequencyWish } from './register.js';
+import { ensureRule, hadFrequency, registerIntegration, registerPlugin, type FrequencyWish } from './register.js';
 import { askIntegrationSecret, askMode, askSentry, ownApp, type IntegrationSecret, type SentryAnswer } from './sentry.js';
 import { createSession, type Session } from './session.js';
 import { manualSteps, printChanges, serveCommand } from './summary.js';
@@ -136,7 +136,7 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
   saveState(s, { confirmed: true, ...(typeof frequency === 'boolean' ? { frequencyRule: frequency } : {}) });
 
   // ---- work ----
-  const about = `${sentry.org}/${sentry.project}`;
+  const about = [sentry.project, ...sentry.moreProjects].map((p) => `${sentry.org}/${p}`).join(', ');
   let local: LocalReceiver | undefined;
   let tunnel: Tunnel | undefined;
   const cleanup = async () => {
@@ -186,6 +186,10 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
         `Sentry: WebHooks plugin ${outcome.enabled === 'now' ? 'enabled' : 'already enabled'}, callback URL ${outcome.urls.changed ? 'set' : 'already set'}, ` +
           `alert rule "${outcome.rule.name}" ${ruleWord(outcome.rule)}.`,
       );
+      for (const project of sentry.moreProjects) {
+        const more = await registerPlugin(sentry.api, { org: sentry.org, project }, callbackUrl, frequency, s.changes, say);
+        ctx.out.ok(`Sentry: ${sentry.org}/${project}: WebHooks plugin and alert rule "${more.rule.name}" ${ruleWord(more.rule)}.`);
+      }
     } else {
       const outcome = await registerIntegration(sentry.api, where, joinUrl(publicUrl, WEBHOOK_PATH), frequency, s.changes, say, ownApp(s, undefined), (app) => {
         // Saved at once: a Ctrl-C before the env file is written must not cost a second integration.
@@ -201,6 +205,10 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
       finalSecret = resolved;
       registerSecret(finalSecret);
       ctx.out.ok(`Sentry: internal integration "${outcome.app.slug}" ${outcome.action}, alert rule "${outcome.rule.name}" ${ruleWord(outcome.rule)}.`);
+      for (const project of sentry.moreProjects) {
+        const rule = await ensureRule(sentry.api, { org: sentry.org, project }, outcome.app.slug, frequency, s.changes, say);
+        ctx.out.ok(`Sentry: ${sentry.org}/${project}: alert rule "${rule.name}" ${ruleWord(rule)}.`);
+      }
     }
 
     const written = await writeEnv(s, envUpdates(s, pub, finalSecret));

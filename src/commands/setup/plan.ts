@@ -25,6 +25,8 @@ export interface PlanInput {
   app?: SentryApp;
   /** Rules of the project now, to tell "create" from "reuse". */
   rules: SentryRule[];
+  /** Further projects of a comma-separated SENTRY_PROJECT. */
+  moreProjects?: string[];
   env: { name: string; added: string[]; updated: string[]; removed: string[]; /** A file is there now (so a backup is made). */ existed?: boolean };
   serve: boolean;
 }
@@ -77,6 +79,9 @@ export function planLines(p: PlanInput): string[] {
           ? `Sentry: update alert rule "${own.name}" (#${own.id}) in ${ref} in place: first seen or regression${p.frequency === true ? ' or >10 events in 1m' : ''}`
           : `Sentry: create alert rule "${ruleName(p.frequency === true)}" in ${ref}: first seen or regression${p.frequency === true ? ' or >10 events in 1m' : ''} → ${service ?? 'the new integration'}`,
     );
+    for (const project of p.moreProjects ?? []) {
+      lines.push(`Sentry: ${p.sentry.org}/${project}: the same alert rule${p.sentry.mode === 'plugin' ? ' and WebHooks callback URL' : ''} (created, or kept when already there)`);
+    }
   } else {
     lines.push('Sentry: no change (no public URL): the callback URL and the manual steps are printed at the end');
   }
@@ -146,6 +151,7 @@ export async function gatherPlan(
     env: { name: relative(s.ctx.cwd, s.envPath) || s.envPath, added: merged.added, updated: merged.updated, removed: merged.removed, existed: current !== null },
     serve: s.flags.serve !== false,
   };
+  if (a.sentry.moreProjects.length > 0) input.moreProjects = a.sentry.moreProjects;
   if (plugin) input.plugin = plugin;
   if (a.integration?.app) input.app = a.integration.app;
   return input;

@@ -27,6 +27,8 @@ export interface SentryAnswer {
   org: string;
   project: string;
   projectName: string;
+  /** Further projects of a comma-separated SENTRY_PROJECT: each gets the same alert rule. */
+  moreProjects: string[];
 }
 
 const MAX_ATTEMPTS = 3;
@@ -178,8 +180,21 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
   ctx.out.ok(`Sentry: signed in${user ? ` as ${user.email || user.username}` : ''} at ${api.baseUrl}.`);
 
   const org = await askOrg(s, api);
+  // SENTRY_PROJECT may name several projects (the receiver's scope): each must exist.
+  const [first, ...more] = (s.settings.sentryProject ?? '').split(/[\s,]+/).filter(Boolean);
+  const list = s.settings.sentryProject;
+  if (first !== undefined) s.settings.sentryProject = first;
   const project = await askProject(s, api, org);
-  return { api, baseUrl, ...(user ? { user } : {}), scopes, mode, org, project: project.slug, projectName: project.name };
+  for (const slug of more) {
+    await api.getProject(org, slug).catch((err: unknown) => {
+      if (err instanceof SentryApiError && err.status === 404) {
+        throw new UserError(`Sentry has no project "${slug}" in organisation "${org}".`, 'Check SENTRY_PROJECT (slugs, comma-separated).');
+      }
+      throw err;
+    });
+  }
+  if (more.length > 0) s.settings.sentryProject = list;
+  return { api, baseUrl, ...(user ? { user } : {}), scopes, mode, org, project: project.slug, projectName: project.name, moreProjects: more };
 }
 
 async function askOrg(s: Session, api: SentryApi): Promise<string> {
