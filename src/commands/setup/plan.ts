@@ -8,7 +8,8 @@ import type { SentryApp, SentryRule, WebhooksPlugin } from '../../sentry/api.js'
 import type { ChatAnswer } from './chat.js';
 import type { PublicChoice } from './public-url.js';
 import { findEquivalentRule, mergeCallbackUrls, appPatch, ownRule, ruleName, type FrequencyWish } from './register.js';
-import type { IntegrationSecret, SentryAnswer } from './sentry.js';
+import type { SentryAnswer } from './sentry.js';
+import type { IntegrationSecret } from './own-app.js';
 import type { Session } from './session.js';
 import { joinUrl } from './url-check.js';
 

@@ -6,7 +6,7 @@ import { WEBHOOK_PATH } from '../../receive/verify.js';
 import type { NewIssueAlertRule, RuleNode, SentryApi, SentryApp, SentryAppPatch, SentryRule } from '../../sentry/api.js';
 import { UserError } from '../../errors.js';
 import { registerSecret } from '../../log/redact.js';
-import { pickApp, type OwnApp } from './sentry.js';
+import { pickApp, type OwnApp } from './own-app.js';
 import { APP_NAME, type Changes } from './session.js';
 
 export const FIRST_SEEN = 'sentry.rules.conditions.first_seen_event.FirstSeenEventCondition';
