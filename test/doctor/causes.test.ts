@@ -50,3 +50,20 @@ describe('doctor: real causes', () => {
     expect(r.status).toBe('warn');
   });
 });
+
+describe('doctor: sentry-tg rules', () => {
+  it('two sentry-tg rules sending to the same integration are a warning, not two passes', async () => {
+    h = await startHealthy('integration');
+    const base = { frequency: 30, actionMatch: 'any' as const, actions: [{ id: 'sentry.rules.actions.notify_event_service.NotifyEventServiceAction', service: h.appSlug! }] };
+    await h.api.createRule('acme', 'backend', { ...base, name: 'sentry-tg: new or regressed issues', conditions: [{ id: 'sentry.rules.conditions.regression_event.RegressionEventCondition' }] });
+    await h.api.createRule('acme', 'backend', {
+      ...base,
+      name: 'sentry-tg: new, regressed or frequent issues',
+      conditions: [{ id: 'sentry.rules.conditions.event_frequency.EventFrequencyCondition', value: 10, interval: '1m' }],
+    });
+    const { report: r } = await h.doctor();
+    const check = h.check(r.checks, 'sentry-rule');
+    expect(check.status).toBe('warn');
+    expect(check.detail).toMatch(/^2 sentry-tg rules send to integration/);
+  });
+});

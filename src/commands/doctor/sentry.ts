@@ -234,6 +234,14 @@ async function checkRule(api: SentryApi, org: string, project: string, mode: Mod
       `Turn on "Alert Rule Action" in Sentry → Settings → Developer Settings → ${mode.app.name}`,
     );
   }
+  // Two of setup's own rules (an older run added one per changed answer) mean doubled alerts.
+  const ownRules = sending.filter((r) => r.name.startsWith('sentry-tg:'));
+  if (ownRules.length > 1) {
+    return c.warn(
+      `${ownRules.length} sentry-tg rules send to ${target}: ${ownRules.map((r) => `"${r.name}" (#${r.id})`).join(', ')}; an issue can be announced twice`,
+      `Delete all but one in Sentry → Alerts, or run \`sentry-tg setup\` again (it keeps one and updates it)`,
+    );
+  }
   return c.ok(`rule${sending.length > 1 ? 's' : ''} ${sending.map((r) => `"${r.name}"`).join(', ')} send${sending.length > 1 ? '' : 's'} to ${target}`);
 }
 
