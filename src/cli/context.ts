@@ -16,6 +16,8 @@ export interface Context {
   cwd: string;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** The terminal's input, when there is one: muted while setup waits (nothing typed echoes). */
+  stdin?: NodeJS.ReadStream;
   /** Whether a person can answer prompts. */
   interactive: boolean;
   out: Output;

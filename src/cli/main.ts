@@ -27,6 +27,7 @@ export function realContext(argv: string[]): Context {
     cwd: process.cwd(),
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) && !env.CI,
     out: createOutput(process.stdout, process.stderr, env),
     prompts: inquirerPrompts,

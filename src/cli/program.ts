@@ -79,14 +79,25 @@ export function createProgram(ctx: Context, commands: Commands, run: Run): Comma
   const setup = program
     .command('setup')
     .description('interactive wizard: Telegram bot, chat, Sentry, public URL, .env, first alert')
-    .option('--mode <mode>', 'how Sentry calls us: plugin (legacy WebHooks) or integration (internal integration)')
     .option('--tunnel', 'open an ngrok tunnel for the public URL')
     .option('--no-tunnel', 'do not open a tunnel')
     .option('--frequency-rule', 'also alert when an issue is seen more than 10 times in 1 minute')
+    .option('--no-frequency-rule', 'alert only on new and regressed issues (changes an earlier sentry-tg rule in place)')
     .option('--non-interactive', 'never ask: take answers from flags and the environment')
     .option('-y, --yes', 'same as --non-interactive')
     .option('--dry-run', 'print the plan and change nothing')
-    .option('--no-serve', 'exit after the test alert instead of serving');
+    .option('--no-serve', 'exit after the test alert instead of serving')
+    .option('--send-test', 'send the confirmation and the test alert even when nothing changed')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  sentry-tg setup                                   # ask everything (re-run: answers of the last run are the defaults)',
+        '  sentry-tg setup --tunnel --mode integration       # try it out through an ngrok tunnel',
+        '  sentry-tg setup --yes --mode integration --public-url https://alerts.example.com --project backend,api --no-serve',
+      ].join('\n'),
+    );
   for (const k of ALL_KEYS) setup.addOption(settingOption(k));
   setup.action((_o, cmd: Command) => {
     run(Promise.resolve().then(() => commands.setup(ctx, load(cmd, ALL_KEYS, []), cmd.opts())));

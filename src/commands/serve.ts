@@ -19,6 +19,7 @@ import type { Health } from '../receive/app.js';
 import { listen } from '../receive/listen.js';
 import type { HttpLimits } from '../receive/server.js';
 import { pluginCallbackUrl, urlToken, WEBHOOK_PATH } from '../receive/verify.js';
+import { describeScope, inScope, scopeProjects } from '../route/scope.js';
 import { createSentryApi } from '../sentry/api.js';
 import { openStore, type FdatasyncFn, type FsyncMode, type Store } from '../store/store.js';
 import { tunnelError, type Tunnel } from '../tunnel/ngrok.js';
@@ -102,12 +103,15 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     actions: buttonsOff === null && settings.sentryOrg ? { org: settings.sentryOrg } : null,
   });
   const storage = createStorageStatus();
+  const projects = scopeProjects(settings.sentryProject);
+  let outOfScope = 0;
   const intake = createIntake({
     store,
     routeConfig: { chatId: settings.chatId, topicId: settings.topicId },
     now: Date.now,
     onAccepted: (chatIds) => dispatcher.wake(chatIds),
     storage,
+    inScope: (alert) => inScope(alert, projects) || (outOfScope++, false),
   });
   const storageProbe = startStorageProbe(store, storage, Date.now);
 
@@ -137,6 +141,9 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       storage: storeFailure
         ? { ok: false, reason: storeFailure.reason, since: new Date(storeFailure.at).toISOString() }
         : { ok: true },
+      projects: projects.length ? projects : 'all',
+      // Org-wide webhooks of other projects, acknowledged and not posted (since start).
+      outOfScope,
       queue: {
         pending: q.pending,
         muted: q.muted,
@@ -262,6 +269,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   logger.info({ url: localUrl, version: VERSION, dataDir }, `receiver listening on ${localUrl}${WEBHOOK_PATH}`);
   if (publicUrl) logger.info(`public webhook URL: ${publicUrl}${WEBHOOK_PATH} (plugin callback: ${pluginCallbackUrl(publicUrl, settings.webhookSecret)})`);
   if (!settings.webhookSecret) logger.warn('SENTRY_WEBHOOK_SECRET is not set: anyone who can reach this port can post alerts');
+  if (projects.length) logger.info(describeScope(projects));
+  else logger.warn(`${describeScope(projects)}; set it to a comma-separated list of project slugs to post only those`);
 
   let closing: Promise<void> | null = null;
   return {

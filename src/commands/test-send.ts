@@ -21,6 +21,7 @@ import { createIntake } from '../receive/intake.js';
 import { render } from '../render/render.js';
 import { openStore, type Store } from '../store/store.js';
 import { isSampleKind, samplePayload, SAMPLE_KINDS, type SampleKind } from './samples.js';
+import { DEFAULT_PACING } from '../deliver/pacing.js';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
@@ -255,6 +256,11 @@ export async function testSendCommand(
       'test-send needs the bot token and the chat id.',
       'Set SENTRY_ALERT_TELEGRAM_TOKEN and SENTRY_ALERT_CHAT_ID (or pass --telegram-token and --chat-id), or use --dry-run.',
     );
+  }
+  // Telegram allows a group about 20 messages a minute: say why --all takes a while.
+  const seconds = Math.round(((kinds.length - 1) * 60) / (opts.pacing?.groupPerMinute ?? DEFAULT_PACING.groupPerMinute));
+  if (kinds.length > 1 && chatId.startsWith('-') && seconds >= 5) {
+    ctx.out.info(`Sending ${kinds.length} alerts: Telegram allows a group about ${DEFAULT_PACING.groupPerMinute} messages a minute, so this takes about ${seconds} s.`);
   }
   const outcomes = await sendSamples(ctx, { telegramToken, chatId, topicId, telegramApiRoot }, kinds, timeoutFlagMs(flags.timeout, DEFAULT_SEND_TIMEOUT_MS), flags.debug === true, opts);
   const failed = outcomes.some((o) => o.status === 'failed') || outcomes.length < kinds.length;

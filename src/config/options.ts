@@ -133,7 +133,24 @@ export const OPTIONS = {
     env: 'SENTRY_PROJECT',
     flag: 'project',
     arg: '<slug>',
-    description: 'Sentry project slug',
+    description: 'Sentry project slug(s), comma-separated: alerts of other projects are not posted (empty = every project)',
+    parse: text,
+  } satisfies OptionDef<string>,
+  mode: {
+    env: 'SENTRY_TG_MODE',
+    flag: 'mode',
+    arg: '<mode>',
+    description: 'how Sentry calls us: plugin (legacy WebHooks) or integration (internal integration); saved by setup',
+    parse: (raw) => {
+      const v = raw.trim().toLowerCase();
+      return v === 'plugin' || v === 'integration' ? ok(v) : bad(`must be "plugin" or "integration", not "${raw}"`);
+    },
+  } satisfies OptionDef<'plugin' | 'integration'>,
+  integration: {
+    env: 'SENTRY_TG_INTEGRATION',
+    flag: 'integration',
+    arg: '<slug>',
+    description: "slug of this receiver's own internal integration (saved by setup; others are never repointed)",
     parse: text,
   } satisfies OptionDef<string>,
   sentryUrl: {

@@ -19,6 +19,8 @@ export interface Accepted {
   id: number | null;
   duplicate: boolean;
   alert: Alert;
+  /** Acknowledged but not stored: the alert's project is not one this receiver posts for. */
+  outOfScope?: boolean;
 }
 
 export interface IntakeDeps {
@@ -29,6 +31,8 @@ export interface IntakeDeps {
   onAccepted: (chatIds: string[]) => void;
   /** Told of every commit-and-fsync that failed or succeeded (for /health). */
   storage?: Pick<StorageStatus, 'failed' | 'ok'>;
+  /** False for an alert of a project this receiver does not post for (see route/scope.ts). */
+  inScope?: (alert: Alert) => boolean;
 }
 
 export type Intake = ReturnType<typeof createIntake>;
@@ -68,6 +72,7 @@ export function createIntake(deps: IntakeDeps) {
   return {
     accept(input: IntakeInput): Promise<Accepted> {
       const alert = normalise({ resource: input.resource, body: input.parsed });
+      if (deps.inScope && !deps.inScope(alert)) return Promise.resolve({ id: null, duplicate: false, alert, outOfScope: true });
       const target = route(alert, deps.routeConfig);
       const row: NewAlertRow = {
         receivedAt: deps.now(),

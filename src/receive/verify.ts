@@ -36,6 +36,9 @@ export const WEBHOOK_PATH = '/api/sentry-webhook';
 
 /** The callback URL to register in Sentry for the legacy plugin. */
 export function pluginCallbackUrl(publicUrl: string, secret: string | undefined): string {
-  const base = publicUrl.replace(/\/+$/, '') + WEBHOOK_PATH;
-  return secret ? `${base}/${urlToken(secret)}` : base;
+  const tail = `${WEBHOOK_PATH}${secret ? `/${urlToken(secret)}` : ''}`;
+  // A query string in the public URL stays at the end (…/hook/token?x=1, not …?x=1/hook).
+  const query = publicUrl.indexOf('?');
+  if (query < 0) return `${publicUrl.replace(/\/+$/, '')}${tail}`;
+  return `${publicUrl.slice(0, query).replace(/\/+$/, '')}${tail}${publicUrl.slice(query)}`;
 }

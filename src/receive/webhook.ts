@@ -153,6 +153,10 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
       }
       intake.accept({ body, parsed, resource, requestId }).then(
         (accepted) => {
+          if (accepted.outOfScope) {
+            sendJson(res, 200, { status: 'ok', id: null, ignored: 'project not in SENTRY_PROJECT' });
+            return done(200, 'ignored: other project', { action: accepted.alert.action, project: accepted.alert.project });
+          }
           sendJson(res, accepted.duplicate ? 200 : 202, { status: 'ok', id: accepted.id, duplicate: accepted.duplicate });
           // A known resource in a shape we do not read: delivered with what could be found.
           if (accepted.alert.unexpected) logger.warn({ requestId, resource }, accepted.alert.unexpected);

@@ -222,6 +222,8 @@ export interface SentryApi {
   testWebhooksPlugin(org: string, project: string): Promise<{ detail: string }>;
   listRules(org: string, project: string): Promise<SentryRule[]>;
   createRule(org: string, project: string, rule: NewIssueAlertRule): Promise<CreateRuleResult>;
+  /** Replaces rule `id` (name, conditions, actions): sentry-tg's own rule changes in place. */
+  updateRule(org: string, project: string, id: string, rule: NewIssueAlertRule): Promise<SentryRule>;
   updateIssue(org: string, issueId: string, body: IssueUpdate): Promise<SentryIssue>;
   createInternalIntegration(input: InternalIntegrationInput): Promise<SentryApp>;
   listSentryApps(org: string): Promise<SentryApp[]>;
@@ -247,6 +249,7 @@ export const REQUIRED_SCOPES: Readonly<Record<SentryApiMethod, readonly string[]
   testWebhooksPlugin: ['project:write'],
   listRules: ['alerts:read', 'project:read'],
   createRule: ['alerts:write', 'project:write'],
+  updateRule: ['alerts:write', 'project:write'],
   updateIssue: ['event:write'],
   createInternalIntegration: ['org:write'],
   listSentryApps: ['org:read'],
@@ -568,6 +571,14 @@ export function createSentryApi(opts: SentryApiOptions): SentryApi {
       return { created: true, id: decoded.id, name: decoded.name, rule: decoded };
     },
 
+    async updateRule(org, project, id, rule) {
+      const path = `${projectPath(org, project)}/rules/${enc(id)}/`;
+      const answer = await call('updateRule', 'PUT', path, { body: rule });
+      const decoded = decodeRule(answer.body);
+      if (!decoded) throw shapeError('PUT', path, 'expected the updated rule');
+      return decoded;
+    },
+
     async updateIssue(org, issueId, body) {
       const path = `/api/0/organizations/${enc(org)}/issues/${enc(issueId)}/`;
       const answer = await call('updateIssue', 'PUT', path, { body });
@@ -627,6 +638,7 @@ const ACTIONS: Readonly<Record<SentryApiMethod, string>> = {
   testWebhooksPlugin: 'send the WebHooks plugin test',
   listRules: 'list alert rules',
   createRule: 'create the alert rule',
+  updateRule: 'update the alert rule',
   updateIssue: 'change the issue',
   createInternalIntegration: 'create the internal integration',
   listSentryApps: 'list integrations',

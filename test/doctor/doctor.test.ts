@@ -42,6 +42,7 @@ describe('doctor on a healthy setup', () => {
     expect(status).toEqual({
       config: 'ok',
       'env-file-mode': 'ok',
+      'project-scope': 'ok',
       'env-file-git': 'ok',
       'webhook-secret': 'ok',
       'telegram-token': 'ok',
@@ -98,7 +99,7 @@ describe('doctor --json', () => {
     const { stdout, report } = await h.doctor(['--chat-id', '-1009999999999']);
     expect(Object.keys(JSON.parse(stdout) as object)).toEqual(['ok', 'checks']);
     expect(report.ok).toBe(false);
-    expect(report.checks.length).toBe(16);
+    expect(report.checks.length).toBe(17);
     for (const c of report.checks) {
       expect(Object.keys(c).sort()).toEqual(c.fix === undefined ? ['detail', 'id', 'status', 'title'] : ['detail', 'fix', 'id', 'status', 'title']);
       expect(['ok', 'warn', 'fail', 'skip']).toContain(c.status);

@@ -107,7 +107,7 @@ export interface Healthy {
   close(): Promise<void>;
 }
 
-export async function startHealthy(mode: 'plugin' | 'integration' = 'plugin', opts: { topic?: boolean } = {}): Promise<Healthy> {
+export async function startHealthy(mode: 'plugin' | 'integration' = 'plugin', opts: { topic?: boolean; /** SENTRY_PROJECT of the receiver (default: unset = every project). */ scope?: string } = {}): Promise<Healthy> {
   const dir = mkdtempSync(join(tmpdir(), 'sentry-tg-doctor-'));
   const tg = await startFakeTelegram({
     limits: false,
@@ -144,6 +144,7 @@ export async function startHealthy(mode: 'plugin' | 'integration' = 'plugin', op
       telegramApiRoot: tg.url,
       webhookSecret: secret,
       ...(opts.topic ? { topicId: TOPIC_ID } : {}),
+      ...(opts.scope !== undefined ? { sentryProject: opts.scope } : {}),
     }),
     logger: silentLogger(),
     pacing: { privateGapMs: 0, groupPerMinute: 100_000, globalPerSecond: 10_000 },

@@ -32,6 +32,12 @@ export interface FakeSentryOptions {
   pluginTimeoutMs?: number;
   /** Integration delivery timeout (Sentry: 1 s). */
   integrationTimeoutMs?: number;
+  /**
+   * Play sentry.io, whose URL validation refuses loopback and private addresses (it could never
+   * reach them): `400 {"errors": {"urls": "Not a valid URL."}}`. Off by default, as a self-hosted
+   * Sentry next to the receiver may use them.
+   */
+  refusePrivateUrls?: boolean;
 }
 
 export interface FakeUser {
@@ -214,6 +220,11 @@ export interface FakeSentry {
   delayNext(path: RegExp, delayMs: number): void;
   /** POSTs a signed integration envelope to the app's webhookUrl, like Sentry; records a Delivery. */
   sendIntegrationWebhook(appSlug: string, resource: string, action: string, data: unknown, opts?: SendWebhookOptions): Promise<Delivery>;
+  /**
+   * A new issue, as Sentry announces it: `issue.created` goes to every internal integration of
+   * the organisation subscribed to `issue`, whatever the project and whatever the alert rules.
+   */
+  newIssue(org: string, issue: Parameters<FakeSentry['addIssue']>[1]): Promise<Delivery[]>;
   close(): Promise<void>;
 }
 
@@ -231,6 +242,8 @@ const MSG = {
   noActions: 'You must add an action for this alert to fire.',
   invalidUrl: 'Not a valid URL.',
 } as const;
+
+const PRIVATE_HOST = /^(localhost|.*\.localhost|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|169\.254\.\d+\.\d+|0\.0\.0\.0|\[::1?\]|\[f[cd][0-9a-f]*:.*\]|\[fe80:.*\])$/i;
 
 const invalidChoice = (value: unknown) => `"${String(value)}" is not a valid choice.`;
 const formInvalidChoice = (value: unknown) => `Select a valid choice. ${String(value)} is not one of the available choices.`;
@@ -539,7 +552,9 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
     };
   }
 
-  function serializeApp(a: FakeSentryApp) {
+  // Sentry shows the client secret only to a requester with org:write, and only on the app's first day.
+  function serializeApp(a: FakeSentryApp, ctx?: Ctx) {
+    const mayWrite = ctx?.token ? ctx.token.scopes.has('org:write') : true;
     const org = state.orgs.get(a.org);
     return {
       allowedOrigins: a.allowedOrigins,
@@ -561,7 +576,7 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
       verifyInstall: a.verifyInstall,
       webhookUrl: a.webhookUrl,
       clientId: a.clientId,
-      clientSecret: a.secretVisible ? a.clientSecret : null,
+      clientSecret: a.secretVisible && mayWrite ? a.clientSecret : null,
       owner: org ? { id: Number(org.id), slug: org.slug } : null,
     };
   }
@@ -658,6 +673,7 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
     if (!/^https?:\/\//i.test(u)) return false;
     try {
       const parsed = new URL(u);
+      if (options.refusePrivateUrls && PRIVATE_HOST.test(parsed.hostname)) return false;
       return parsed.hostname !== '';
     } catch {
       return false;
@@ -953,6 +969,16 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
   }
 
   function createRule(ctx: Ctx): Reply {
+    return saveRule(ctx);
+  }
+
+  // ProjectRuleDetailsEndpoint.put: the same validation as a new rule, the rule replaced in place.
+  function updateRule(ctx: Ctx): Reply {
+    const rule = rulesOf(ctx.org!.slug, ctx.project!.slug).find((r) => r.id === ctx.params.rule);
+    return rule ? saveRule(ctx, rule) : notFound();
+  }
+
+  function saveRule(ctx: Ctx, existing?: FakeRule): Reply {
     const org = ctx.org!;
     const project = ctx.project!;
     if (!isObj(ctx.body)) return badRequest({ non_field_errors: ['Invalid data. Expected a dictionary, but got list.'] });
@@ -1004,12 +1030,25 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
       conditions: [...conditions.nodes, ...filters.nodes],
       actions: actions.nodes,
     };
-    const duplicate = rulesOf(org.slug, project.slug).find((r) => sameRule(r, candidate));
+    const duplicate = rulesOf(org.slug, project.slug).find((r) => r !== existing && sameRule(r, candidate));
     if (duplicate) {
       return badRequest({
         name: [`This rule is an exact duplicate of '${duplicate.name}' in this project and may not be created.`],
         ruleId: [Number(duplicate.id)],
       });
+    }
+    if (existing) {
+      Object.assign(existing, {
+        name: String(body.name),
+        actionMatch: candidate.actionMatch,
+        filterMatch: candidate.filterMatch,
+        frequency: candidate.frequency,
+        environment,
+        conditions: conditions.nodes,
+        filters: filters.nodes,
+        actions: actions.nodes.map((a) => ({ ...a, uuid: randomUUID() })),
+      });
+      return { status: 200, body: serializeRule(existing, project.slug) };
     }
     const user = ctx.token?.user;
     const rule: FakeRule = {
@@ -1245,6 +1284,9 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
       },
       POST: { scopes: ['project:write', 'alerts:write'], handle: createRule },
     }),
+    route(`/projects/${org}/${proj}/rules/(?<rule>[^/]+)/`, {
+      PUT: { scopes: ['project:write', 'alerts:write'], handle: updateRule },
+    }),
     route(`/organizations/${org}/issues/(?<issue>[^/]+)/`, {
       GET: {
         scopes: ['event:read'],
@@ -1263,7 +1305,7 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
         scopes: ['org:read'],
         handle: (ctx) => {
           const app = state.sentryApps.get(ctx.params.slug!);
-          return app ? { status: 200, body: serializeApp(app) } : notFound();
+          return app ? { status: 200, body: serializeApp(app, ctx) } : notFound();
         },
       },
       PUT: { scopes: ['org:write'], handle: updateApp },
@@ -1271,7 +1313,7 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
     route(`/organizations/${org}/sentry-apps/`, {
       GET: {
         scopes: ['org:read'],
-        handle: (ctx) => paginate(ctx, [...state.sentryApps.values()].filter((a) => a.org === ctx.org!.slug).map(serializeApp)),
+        handle: (ctx) => paginate(ctx, [...state.sentryApps.values()].filter((a) => a.org === ctx.org!.slug).map((a) => serializeApp(a, ctx))),
       },
     }),
     route(`/organizations/${org}/sentry-app-installations/`, {
@@ -1530,6 +1572,14 @@ export async function startFakeSentry(options: FakeSentryOptions = {}): Promise<
         'Sentry-Hook-Signature': signature,
       };
       return post('integration', url, body, headers, opts.timeoutMs ?? integrationTimeoutMs);
+    },
+
+    async newIssue(orgSlug, input) {
+      const issue = fake.addIssue(orgSlug, input);
+      const apps = [...state.sentryApps.values()].filter((a) => a.org === orgSlug && a.events.includes('issue') && a.webhookUrl);
+      const sent: Delivery[] = [];
+      for (const app of apps) sent.push(await fake.sendIntegrationWebhook(app.slug, 'issue', 'created', { issue }));
+      return sent;
     },
 
     close() {

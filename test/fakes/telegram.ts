@@ -13,7 +13,7 @@
  * `{ok:false,error_code,description,parameters?}` with the same HTTP status. Wrong token → 401,
  * unknown method → 404.
  *
- * Methods: getMe, sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage,
+ * Methods: getMe, sendMessage, sendChatAction, editMessageText, editMessageReplyMarkup, deleteMessage,
  * answerCallbackQuery, getUpdates, setWebhook, deleteWebhook, getWebhookInfo, getChat,
  * getChatMember, setMyCommands, getMyCommands, deleteMyCommands.
  *
@@ -108,6 +108,7 @@ export const MAX_ENTITIES = 100;
 export const MAX_CALLBACK_ANSWER_CHARS = 200;
 
 const WEBHOOK_RETRY_MS = 500;
+const CHAT_ACTIONS = ['typing', 'upload_photo', 'record_video', 'upload_video', 'record_voice', 'upload_voice', 'upload_document', 'choose_sticker', 'find_location', 'record_video_note', 'upload_video_note'];
 const WEBHOOK_TIMEOUT_MS = 5000;
 const DEFAULT_WAIT_MS = 5000;
 
@@ -400,6 +401,7 @@ class FakeTelegramServer implements FakeTelegram {
     const handlers: Record<string, Handler> = {
       getMe: () => ({ result: this.botUser(true) }),
       sendMessage: (p) => this.sendMessage(p),
+      sendChatAction: (p) => this.sendChatAction(p),
       editMessageText: (p) => this.editMessageText(p),
       editMessageReplyMarkup: (p) => this.editMessageReplyMarkup(p),
       deleteMessage: (p) => this.deleteMessage(p),
@@ -884,6 +886,18 @@ class FakeTelegramServer implements FakeTelegram {
     return content;
   }
 
+  // Posts nothing, but refuses exactly as sendMessage would (setup and doctor probe with it):
+  // blocked, never started, no rights, upgraded group (with migrate_to_chat_id), no topic.
+  private sendChatAction(p: Params): Success {
+    const chat = this.resolveChat(p);
+    this.checkAccess(chat, 'send');
+    this.checkThread(chat, readInt(p, 'message_thread_id'));
+    const action = readString(p, 'action');
+    if (action === undefined || action === '') throw badRequest('action is empty');
+    if (!CHAT_ACTIONS.includes(action)) throw badRequest('wrong parameter action in request');
+    return { result: true };
+  }
+
   private sendMessage(p: Params): Success {
     const chat = this.resolveChat(p);
     this.checkAccess(chat, 'send');
@@ -1166,7 +1180,9 @@ class FakeTelegramServer implements FakeTelegram {
     const chat = this.resolveChat(p);
     const userId = readInt(p, 'user_id');
     if (userId === undefined) throw badRequest('invalid user_id specified');
-    if (userId === this.botId) return { result: this.botMember(chat) };
+    // A private chat does not tell the bot whether the user blocked it or never started it:
+    // only a send (or a chat action) is refused.
+    if (userId === this.botId) return { result: chat.type === 'private' ? { status: 'member', user: this.botUser(false) } : this.botMember(chat) };
     const status = chat.type === 'private' && userId === chat.id ? 'member' : chat.members?.[userId];
     if (status === undefined) throw badRequest('user not found');
     return { result: { status, user: { id: userId, is_bot: false, first_name: `User ${userId}` } } };

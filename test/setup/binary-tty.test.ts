@@ -117,6 +117,8 @@ describe.sequential('the real binary in a pseudo-terminal', () => {
     w.tg.pushMessage(PRIVATE_CHAT, '/start');
     await waitForScreen(/\? Which chat should receive the alerts\?\s*\n❯ private chat with Ada \(@ada\) \(5550001\)/);
     await keys('Enter');
+    await waitForScreen(/press Resolve \/ Archive under alerts\? .*\(Y\/n\)/);
+    await type('y');
     await waitForScreen(/\? Sentry auth token/);
     await type(SENTRY_TOKEN);
     await waitForScreen(/\? Sentry organisation\s*\n❯ Acme \(acme\)/);
@@ -147,6 +149,8 @@ describe.sequential('the real binary in a pseudo-terminal', () => {
       SENTRY_ORG: 'acme',
       SENTRY_PROJECT: 'backend',
       PUBLIC_URL: w.publicUrl,
+      SENTRY_TG_ALLOWED_USERS: String(PRIVATE_CHAT),
+      SENTRY_TG_MODE: 'plugin',
     });
     expect((await stat(w.envFile)).mode & 0o777).toBe(0o600);
     expect(final).not.toContain(env.SENTRY_WEBHOOK_SECRET!);
@@ -173,4 +177,87 @@ describe.sequential('the real binary in a pseudo-terminal', () => {
     expect(await readFile(envFile, 'utf8')).toBe(before);
     expect((await stat(envFile)).mode & 0o777).toBe(0o644);
   }, 60_000);
+
+  it.skipIf(!HAS_TMUX)('interrupted by Ctrl-C after "Go ahead", then resumed: one integration, one rule, a complete .env', async () => {
+    const envFile = join(w.dir, 'resume.env');
+    await writeFile(envFile, 'FOREIGN_KEY=keep-me\n', { mode: 0o600 });
+    const args = ['--env-file', envFile, 'setup', '--mode', 'integration', '--port', String(w.port), '--data-dir', w.dataDir, '--no-serve'];
+    const appsNow = () => [...w.sentry.state.sentryApps.values()].filter((a) => a.isInternal);
+    const firstStarted = Date.now();
+    await startBinary(w, args);
+    await waitForScreen(/\? Telegram bot token/);
+    await type(TG_TOKEN);
+    await waitForScreen(/Waiting for a message to @sentry_tg_test_bot… \d+ s left/);
+    // Pasted while waiting (issue 10, point 4): neither shown nor taken as the next answers.
+    await type('pasted-while-waiting');
+    await keys('Enter', 'Enter');
+    await new Promise((r) => setTimeout(r, 300));
+    w.tg.pushMessage(PRIVATE_CHAT, '/start');
+    const asked = await waitForScreen(/\? Which chat should receive the alerts\?\s*\n❯ private chat with Ada/);
+    expect(asked).not.toContain('pasted-while-waiting');
+    await new Promise((r) => setTimeout(r, 300));
+    // Still waiting for an answer: the Enters typed during the wait were dropped.
+    expect(await screen()).not.toMatch(/Resolve \/ Archive/);
+    await keys('Enter');
+    await waitForScreen(/press Resolve \/ Archive under alerts\? .*\(Y\/n\)/);
+    await type('y');
+    await waitForScreen(/\? Sentry auth token/);
+    await type(SENTRY_TOKEN);
+    await waitForScreen(/\? Sentry organisation\s*\n❯ Acme \(acme\)/);
+    await keys('Enter');
+    await waitForScreen(/\? Sentry project\s*\n❯ Backend \(backend\)/);
+    await keys('Enter');
+    await waitForScreen(/\? How does Sentry reach this receiver\?/);
+    await keys('Down', 'Enter');
+    await waitForScreen(/\? Public base URL of the receiver/);
+    await type(w.publicUrl);
+    await waitForScreen(/more than 10 times in 1 minute\? \(y\/N\)/);
+    await type('y');
+    await waitForScreen(/Plan:[\s\S]*\? Go ahead\? \(Y\/n\)/);
+    // Sentry is slow to list the rules right after the integration exists: Ctrl-C lands there.
+    w.sentry.delayNext(/\/rules\/$/, 15_000);
+    await keys('Enter');
+    const deadline = Date.now() + 15_000;
+    while (appsNow().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(appsNow()).toHaveLength(1);
+    await keys('C-c');
+    expect(await exitStatus()).not.toBe(0);
+    const firstMs = Date.now() - firstStarted;
+    const state = JSON.parse(await readFile(`${envFile}.setup-state`, 'utf8')) as { answers: Record<string, string> };
+    expect(state.answers.SENTRY_TG_INTEGRATION).toBe(appsNow()[0]!.slug);
+    expect((await stat(`${envFile}.setup-state`)).mode & 0o777).toBe(0o600);
+
+    const rerunStarted = Date.now();
+    await startBinary(w, args);
+    const final = await waitForScreen(/Start the receiver with: sentry-tg serve --env-file/, 30_000);
+    expect(await exitStatus()).toBe(0);
+    const rerunMs = Date.now() - rerunStarted;
+    console.info(`tty: first interactive run up to Ctrl-C ${firstMs} ms (typing included); resumed run ${rerunMs} ms`);
+    expect(final).toContain('Resuming the unfinished setup');
+    // Nothing was asked again.
+    expect(final).not.toMatch(/^\? /m);
+    expect(final).not.toContain(TG_TOKEN);
+    expect(final).not.toContain(SENTRY_TOKEN);
+
+    const apps = appsNow();
+    expect(apps).toHaveLength(1);
+    const rules = w.sentry.getRules('acme', 'backend').filter((r) => r.actions.some((a) => a.service === apps[0]!.slug));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.name).toBe('sentry-tg: new, regressed or frequent issues');
+    const env = parseDotenv(await readFile(envFile, 'utf8'));
+    expect(env).toMatchObject({
+      FOREIGN_KEY: 'keep-me',
+      SENTRY_ALERT_TELEGRAM_TOKEN: TG_TOKEN,
+      SENTRY_ALERT_CHAT_ID: String(PRIVATE_CHAT),
+      SENTRY_WEBHOOK_SECRET: apps[0]!.clientSecret,
+      SENTRY_AUTH_TOKEN: SENTRY_TOKEN,
+      SENTRY_ORG: 'acme',
+      SENTRY_PROJECT: 'backend',
+      SENTRY_TG_MODE: 'integration',
+      SENTRY_TG_INTEGRATION: apps[0]!.slug,
+      SENTRY_TG_ALLOWED_USERS: String(PRIVATE_CHAT),
+      PUBLIC_URL: w.publicUrl,
+    });
+    await expect(stat(`${envFile}.setup-state`)).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 120_000);
 });

@@ -19,7 +19,7 @@ import { FAKE_TOKEN, startFakeTelegram, type FakeTelegram } from '../fakes/teleg
 /** Obviously fake Sentry tokens (the fake only knows what a test adds). */
 export const SENTRY_TOKEN = 'sntryu_FAKE_setup_test_token_not_a_real_one_0000';
 export const WEAK_SENTRY_TOKEN = 'sntryu_FAKE_setup_test_token_with_few_scopes_00';
-export const FULL_SCOPES = ['org:read', 'org:write', 'project:read', 'project:write', 'alerts:write', 'event:read'];
+export const FULL_SCOPES = ['org:read', 'org:write', 'project:read', 'project:write', 'alerts:write', 'event:read', 'event:write'];
 export const TG_TOKEN = FAKE_TOKEN;
 export const PRIVATE_CHAT = 5550001;
 

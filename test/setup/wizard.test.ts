@@ -98,6 +98,7 @@ describe.sequential('setup, interactive (scripted prompts)', () => {
     const prompts = scriptedPrompts([
       { kind: 'password', match: /Telegram bot token/, answer: TG_TOKEN },
       { kind: 'select', match: /Which chat/, answer: choose(/Ada/) },
+      { kind: 'confirm', match: /Let Ada \(@ada\) \(5550001\) press Resolve \/ Archive/, answer: true },
       { kind: 'select', match: /How should Sentry call/, answer: 'plugin' },
       { kind: 'input', match: /Sentry URL/, answer: w.sentry.url },
       { kind: 'password', match: /Sentry auth token/, answer: SENTRY_TOKEN },
@@ -123,6 +124,8 @@ describe.sequential('setup, interactive (scripted prompts)', () => {
       SENTRY_ALERT_CHAT_ID: String(PRIVATE_CHAT),
       SENTRY_ORG: 'gamma',
       SENTRY_PROJECT: 'worker',
+      // The person who sent /start may press the buttons.
+      SENTRY_TG_ALLOWED_USERS: String(PRIVATE_CHAT),
       SENTRY_URL: w.sentry.url,
       SENTRY_AUTH_TOKEN: SENTRY_TOKEN,
     });
@@ -161,6 +164,7 @@ describe.sequential('setup, interactive (scripted prompts)', () => {
     const scripted = scriptedPrompts([
       { kind: 'password', match: /Telegram bot token/, answer: TG_TOKEN },
       { kind: 'select', match: /Which chat/, answer: choose(/topic "Alerts" \(7\)/) },
+      { kind: 'confirm', match: /press Resolve \/ Archive/, answer: false },
       { kind: 'select', match: /How should Sentry call/, answer: 'integration' },
       { kind: 'input', match: /Sentry URL/, answer: w.sentry.url },
       { kind: 'password', match: /Sentry auth token/, answer: SENTRY_TOKEN },
@@ -270,6 +274,7 @@ describe.sequential('setup, interactive (scripted prompts)', () => {
     const prompts = scriptedPrompts([
       { kind: 'select', match: /webhook blocks chat discovery/, answer: choose(/Delete the webhook/) },
       { kind: 'select', match: /Which chat/, answer: choose(/Ada/) },
+      { kind: 'confirm', match: /press Resolve \/ Archive/, answer: false },
       { kind: 'confirm', match: /more than 10 times/, answer: false },
       { kind: 'confirm', match: /Go ahead/, answer: true },
     ]);
@@ -330,7 +335,9 @@ describe.sequential('setup, non-interactive: integration mode and reruns', () =>
     expect(t2.output()).toContain('already had these settings');
     expect(t2.output()).toContain('is already right (no change)');
     expect(t2.output()).toContain('reuse alert rule');
-    expect(w.tg.messagesIn(PRIVATE_CHAT)).toHaveLength(4);
+    // Nothing changed, so nothing was posted: still the first run's confirmation and test alert.
+    expect(w.tg.messagesIn(PRIVATE_CHAT)).toHaveLength(2);
+    expect(t2.output()).toContain('Nothing changed: no confirmation or test alert was sent');
   });
 
   it('points an existing integration at a new URL instead of creating another', async () => {
@@ -370,10 +377,14 @@ describe.sequential('setup, non-interactive: integration mode and reruns', () =>
     expect(await runMain(t2, args), t2.output()).toBe(0);
     expect(w.sentry.getPlugin('acme', 'backend')).toEqual(plugin1);
     expect(w.sentry.getRules('acme', 'backend')).toHaveLength(1);
-    // The only write of the second run is the plugin's test call (the proof).
-    expect(sentryWrites(w).slice(writes1.length)).toEqual(['POST /api/0/projects/acme/backend/plugins/webhooks/']);
+    // Nothing changed: no write at all, not even the plugin's test call.
+    expect(sentryWrites(w).slice(writes1.length)).toEqual([]);
     expect((await readdir(w.dir)).filter((f) => f.startsWith('.env.bak'))).toEqual(['.env.bak']);
-    expect(t2.output()).toMatch(/Summary of changes:\n\s+remote\s+Telegram: sent a confirmation message/);
+    // --send-test proves the path again on demand.
+    const t3 = testContext({ cwd: w.dir, env: w.env });
+    expect(await runMain(t3, [...args, '--send-test']), t3.output()).toBe(0);
+    expect(sentryWrites(w).slice(writes1.length)).toEqual(['POST /api/0/projects/acme/backend/plugins/webhooks/']);
+    expect(t3.output()).toMatch(/Summary of changes:\n\s+remote\s+Telegram: sent a confirmation message/);
   });
 
   it('opens the tunnel through the injected opener with --tunnel', async () => {
@@ -478,14 +489,16 @@ describe.sequential('setup, failure paths and --dry-run', () => {
       hint: expect.stringMatching(/ngrok authtoken is invalid/),
     });
     expect(sentryWrites(w)).toEqual([]);
-    expect(t.output()).toMatch(/Changed before the error:\n\s+remote\s+Telegram: sent a confirmation message/);
+    // The chat was only probed (sendChatAction): nothing was posted before the failure.
+    expect(w.tg.callsTo('sendChatAction').length).toBeGreaterThan(0);
+    expect(w.tg.callsTo('sendMessage')).toHaveLength(0);
   });
 
   it('a chat the bot cannot write to fails with Telegram\'s hint', async () => {
     w.tg.updateChat(PRIVATE_CHAT, { botStatus: 'kicked' });
     const t = testContext({ cwd: w.dir, env: w.env });
     await expect(runDirect(t, { envFile: w.envFile, flags: { yes: true, mode: 'plugin', dryRun: true }, settingFlags: { publicUrl: w.publicUrl } })).rejects.toMatchObject({
-      message: expect.stringMatching(/blocked @sentry_tg_test_bot/),
+      message: expect.stringMatching(/@sentry_tg_test_bot cannot post to .*: the user blocked the bot/),
       hint: expect.stringMatching(/Unblock the bot/),
     });
   });

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { dirname, relative, isAbsolute } from 'node:path';
 import { execa } from 'execa';
 import { OPTIONS, type OptionKey } from '../../config/options.js';
+import { describeScope, scopeProjects } from '../../route/scope.js';
 import { checker, messageOf, type CheckResult, type DoctorEnv } from './check.js';
 
 /** `.env` relative to the working directory when it is inside it, else absolute. */
@@ -92,4 +93,16 @@ export function checkWebhookSecret(env: DoctorEnv): CheckResult {
     );
   }
   return c.ok('set: requests must be signed (integration) or carry the URL token (plugin)');
+}
+
+export function checkProjectScope(env: DoctorEnv): CheckResult {
+  const c = checker('project-scope', 'Projects posted');
+  const projects = scopeProjects(env.loaded.settings.sentryProject);
+  if (projects.length === 0) {
+    return c.warn(
+      `${describeScope(projects)} (an internal integration's issue webhooks are org-wide)`,
+      'Set SENTRY_PROJECT to the project slug(s) this chat is for, comma-separated, e.g. SENTRY_PROJECT=backend,api',
+    );
+  }
+  return c.ok(describeScope(projects));
 }

@@ -7,7 +7,7 @@ import type { Loaded } from '../../config/load.js';
 import { timeoutFlagMs } from '../../config/options.js';
 import { registerSecret } from '../../log/redact.js';
 import type { CheckResult, DoctorEnv } from './check.js';
-import { checkConfig, checkEnvFileGit, checkEnvFileMode, checkWebhookSecret } from './config.js';
+import { checkConfig, checkEnvFileGit, checkEnvFileMode, checkProjectScope, checkWebhookSecret } from './config.js';
 import { checkPublicUrl, checkReceiver } from './receiver.js';
 import { checkSentry } from './sentry.js';
 import { checkDeliveries, databasePath, openStoreReport, type StoreReport } from './store.js';
@@ -44,7 +44,7 @@ export async function runDoctor(env: DoctorEnv): Promise<DoctorReport> {
   }
   try {
     const [config, telegram, sentry, receiver] = await Promise.all([
-      (async () => [checkConfig(env), checkEnvFileMode(env), await checkEnvFileGit(env), checkWebhookSecret(env)])(),
+      (async () => [checkConfig(env), checkEnvFileMode(env), await checkEnvFileGit(env), checkWebhookSecret(env), checkProjectScope(env)])(),
       checkTelegram(env, store),
       checkSentry(env),
       (async () => {

@@ -2,6 +2,7 @@
 // reaches that same process and not some other one.
 import { VERSION } from '../../version.js';
 import { checker, type CheckResult, type DoctorEnv } from './check.js';
+import { joinUrl } from '../setup/url-check.js';
 
 export interface HealthAnswer {
   status: string;
@@ -30,7 +31,7 @@ async function fetchHealth(env: DoctorEnv, base: string): Promise<Fetched> {
   let res: Response;
   let text: string;
   try {
-    res = await env.fetch(`${base}/health`, {
+    res = await env.fetch(joinUrl(base, '/health'), {
       headers: { accept: 'application/json', 'ngrok-skip-browser-warning': '1' },
       redirect: 'manual',
       signal: AbortSignal.timeout(env.timeoutMs),

@@ -5,6 +5,7 @@ import {
   createSentryApi,
   missingScopes,
   REQUIRED_SCOPES,
+  scopeSatisfies,
   SentryApiError,
   type SentryApi,
   type SentryApiMethod,
@@ -13,6 +14,7 @@ import {
 } from '../../sentry/api.js';
 import { pluginCallbackUrl, WEBHOOK_PATH } from '../../receive/verify.js';
 import { checker, messageOf, type CheckResult, type DoctorEnv } from './check.js';
+import { joinUrl } from '../setup/url-check.js';
 
 const NOTIFY_SERVICE = 'sentry.rules.actions.notify_event_service.NotifyEventServiceAction';
 
@@ -57,9 +59,11 @@ export async function checkSentry(env: DoctorEnv): Promise<CheckResult[]> {
   }
   const api = createSentryApi({ baseUrl: s.sentryUrl, token: s.sentryAuthToken, fetch: env.fetch, timeoutMs: env.timeoutMs });
   const results: CheckResult[] = [];
+  let granted: string[] | null = null;
 
   try {
     const me = await api.whoami();
+    granted = me.scopes;
     if (me.user === undefined) {
       return [token.fail(`${api.baseUrl} did not accept the token`, `Create a token at ${api.baseUrl}/settings/account/api/auth-tokens/ and set SENTRY_AUTH_TOKEN`), ...skipRest('needs a valid Sentry token', 1)];
     }
@@ -94,7 +98,8 @@ export async function checkSentry(env: DoctorEnv): Promise<CheckResult[]> {
     ];
   }
   const org = s.sentryOrg;
-  const slug = s.sentryProject;
+  // SENTRY_PROJECT may list several projects (the receiver's scope): the first is checked here.
+  const slug = s.sentryProject.split(/[\s,]+/).find(Boolean) ?? s.sentryProject;
   try {
     const p = await api.getProject(org, slug);
     results.push(project.ok(`${org}/${p.slug}${p.platform ? ` (${p.platform})` : ''}`));
@@ -106,7 +111,7 @@ export async function checkSentry(env: DoctorEnv): Promise<CheckResult[]> {
   const { result: webhookResult, mode } = await checkWebhook(env, api, org, slug, webhook);
   results.push(webhookResult);
   results.push(await checkRule(api, org, slug, mode, rule));
-  results.push(checkSecret(env, mode, secret));
+  results.push(checkSecret(env, mode, secret, granted));
   return results;
 }
 
@@ -160,7 +165,7 @@ async function checkWebhook(
   }
 
   const expectedPlugin = pluginCallbackUrl(s.publicUrl, s.webhookSecret);
-  const expectedIntegration = `${s.publicUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`;
+  const expectedIntegration = joinUrl(s.publicUrl, WEBHOOK_PATH);
   if (pluginUrls.some((u) => sameUrl(u, expectedPlugin))) {
     return { result: c.ok(`the WebHooks plugin of ${org}/${project} calls ${masked(expectedPlugin)}`), mode: { kind: 'plugin' } };
   }
@@ -229,10 +234,18 @@ async function checkRule(api: SentryApi, org: string, project: string, mode: Mod
       `Turn on "Alert Rule Action" in Sentry → Settings → Developer Settings → ${mode.app.name}`,
     );
   }
+  // Two of setup's own rules (an older run added one per changed answer) mean doubled alerts.
+  const ownRules = sending.filter((r) => r.name.startsWith('sentry-tg:'));
+  if (ownRules.length > 1) {
+    return c.warn(
+      `${ownRules.length} sentry-tg rules send to ${target}: ${ownRules.map((r) => `"${r.name}" (#${r.id})`).join(', ')}; an issue can be announced twice`,
+      `Delete all but one in Sentry → Alerts, or run \`sentry-tg setup\` again (it keeps one and updates it)`,
+    );
+  }
   return c.ok(`rule${sending.length > 1 ? 's' : ''} ${sending.map((r) => `"${r.name}"`).join(', ')} send${sending.length > 1 ? '' : 's'} to ${target}`);
 }
 
-function checkSecret(env: DoctorEnv, mode: Mode, c: ReturnType<typeof checker>): CheckResult {
+function checkSecret(env: DoctorEnv, mode: Mode, c: ReturnType<typeof checker>, granted: string[] | null): CheckResult {
   if (mode === null) return c.skip('needs the webhook registered first');
   if (mode.kind === 'plugin') {
     return c.skip('the WebHooks plugin has no client secret: the URL token (checked above) authenticates Sentry');
@@ -240,6 +253,13 @@ function checkSecret(env: DoctorEnv, mode: Mode, c: ReturnType<typeof checker>):
   const ours = env.loaded.settings.webhookSecret;
   if (ours === undefined) return c.skip('SENTRY_WEBHOOK_SECRET is not set, so signatures are not checked');
   const where = `Sentry → Settings → Developer Settings → ${mode.app.name}`;
+  if (mode.app.clientSecret === null && granted !== null && !scopeSatisfies(granted, 'org:write')) {
+    // Sentry hides the secret from a token without org:write, whatever the integration's age.
+    return c.warn(
+      `the token lacks org:write, so Sentry does not show the client secret of "${mode.app.name}" and it cannot be compared`,
+      `Use a token with org:write (setup needs it too) at ${env.loaded.settings.sentryUrl}/settings/account/api/auth-tokens/, or check by hand in ${where}`,
+    );
+  }
   if (mode.app.clientSecret === null) {
     // Sentry shows the client secret only during the integration's first day.
     return c.skip(

@@ -55,7 +55,13 @@ export function checkDeliveries(
       fix: 'Is `sentry-tg serve` running? It delivers them once Telegram accepts them (see the checks above)',
     });
   }
-  if (s.retries > 0) {
+  // Retries that a later delivery outlived were a blip that healed (a short Telegram outage):
+  // worth a note, not 24 hours of yellow.
+  const retriesRecovered = s.retries > 0 && s.lastRetry !== null && s.lastDeliveredAt !== null && s.lastDeliveredAt > s.lastRetry.at;
+  const note = retriesRecovered
+    ? `; recovered: ${s.retries} attempt(s) failed and were retried in the last 24 h (last at ${when(s.lastRetry!.at)}: ${s.lastRetry!.detail ?? 'no detail'}), delivered since`
+    : '';
+  if (s.retries > 0 && !retriesRecovered) {
     found.push({
       status: 'warn',
       detail: `${s.retries} delivery attempt(s) failed and were retried in the last 24 h (last: ${s.lastRetry?.detail ?? 'no detail'})`,
@@ -66,7 +72,7 @@ export function checkDeliveries(
     return c.ok(
       s.lastDeliveredAt === null
         ? 'no alerts delivered yet, and no failures'
-        : `no failures; last delivery ${when(s.lastDeliveredAt)}`,
+        : `${note ? 'delivering' : 'no failures'}; last delivery ${when(s.lastDeliveredAt)}${note}`,
     );
   }
   found.sort((a, b) => RANK[b.status] - RANK[a.status]);

@@ -8,6 +8,7 @@ import {
   type TgChat,
   type TgUser,
 } from '../../deliver/telegram.js';
+import { probeChat, type PostRefusal } from '../can-post.js';
 import { checker, messageOf, type CheckResult, type DoctorEnv } from './check.js';
 import { when, type StoreReport } from './store.js';
 
@@ -138,6 +139,20 @@ export async function checkTelegram(env: DoctorEnv, store: StoreReport | null): 
       chatCheck.fail(`${chatName(chat)}: the bot may not post here (${problem.description.replace(/^[^:]+: /, '')})`, sendHint(problem.code, problem.description)),
       noTopic() ?? topicCheck.skip('needs a chat the bot can post to'),
     );
+  }
+  // Membership says nothing about a private chat the user blocked or never started, and an
+  // upgraded group still answers getChat: only a probe that Telegram refuses like a message tells.
+  let refusal: PostRefusal | null;
+  try {
+    refusal = await probeChat(telegram, String(chatId), topicId !== undefined && chat.is_forum ? topicId : undefined);
+  } catch (err) {
+    return done(
+      chatCheck.warn(`${chatName(chat)}: could not check with a chat action: ${errorDetail(err)}`, errorFix(err, settings.telegramApiRoot)),
+      noTopic() ?? topicCheck.skip('needs a chat the bot can post to'),
+    );
+  }
+  if (refusal) {
+    return done(chatCheck.fail(`${chatName(chat)}: the bot cannot post: ${refusal.reason}`, refusal.fix), noTopic() ?? topicCheck.skip('needs a chat the bot can post to'));
   }
   results.push(chatCheck.ok(`${chatName(chat)}, the bot is ${member.status === 'administrator' ? 'an administrator' : `a ${member.status}`} and may post`));
   return done(noTopic() ?? checkTopic(chat, topicId!, String(chatId), store));

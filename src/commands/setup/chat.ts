@@ -1,84 +1,16 @@
 // Which chat (and forum topic) gets the alerts. Either given (checked with getChat and the bot's
 // membership), or found: the user sends /start to the bot, we poll getUpdates for a bounded
 // time and list the private chats, groups and topics that wrote to it.
+import { probeChat, type PostRefusal } from '../can-post.js';
 import { OPTIONS } from '../../config/options.js';
-import { TelegramApiError, type TgChat, type TgMessage, type TgUpdate } from '../../deliver/telegram.js';
+import { TelegramApiError, type TgChat, type TgUpdate } from '../../deliver/telegram.js';
+import { chatLabel, chatsFromUpdates, type ChatAnswer, type FoundChat } from './chat-found.js';
+
+export { chatLabel, chatsFromUpdates, type ChatAnswer, type FoundChat, type SeenUser } from './chat-found.js';
 import { UserError } from '../../errors.js';
 import { startProgress } from './progress.js';
 import { DEFAULT_CHAT_WAIT_MS, flagAndEnv, missingAnswer, type Session } from './session.js';
 import { telegramFailure, type BotAnswer } from './telegram.js';
-
-export interface ChatAnswer {
-  chatId: string;
-  topicId?: number;
-  /** For people: `group "Ops" (-100…), topic "Alerts" (7)`. */
-  label: string;
-  /** The chat as Telegram describes it (getChat). */
-  chat: TgChat;
-  /** We deleted the bot's Telegram webhook to read updates (with the user's consent). */
-  webhookDeleted?: string;
-}
-
-/** A chat or topic seen in the updates. */
-export interface FoundChat {
-  chat: TgChat;
-  topicId?: number;
-  topicName?: string;
-}
-
-export function chatLabel(chat: Pick<TgChat, 'id' | 'type' | 'title' | 'username' | 'first_name'>, topicId?: number, topicName?: string): string {
-  const who =
-    chat.type === 'private'
-      ? `private chat with ${chat.first_name ?? 'a user'}${chat.username ? ` (@${chat.username})` : ''}`
-      : `${chat.type === 'channel' ? 'channel' : 'group'} "${chat.title ?? chat.username ?? chat.id}"`;
-  const topic = topicId === undefined ? '' : `, topic ${topicName ? `"${topicName}" ` : ''}(${topicId})`;
-  return `${who} (${chat.id})${topic}`;
-}
-
-/** Chats and forum topics found in updates, in the order first seen; pure. */
-export function chatsFromUpdates(updates: readonly TgUpdate[]): FoundChat[] {
-  const found = new Map<string, FoundChat>();
-  const topicNames = new Map<string, string>();
-  const add = (f: FoundChat) => {
-    const key = `${f.chat.id}/${f.topicId ?? ''}`;
-    const had = found.get(key);
-    if (!had) found.set(key, f);
-    else if (f.topicName && !had.topicName) had.topicName = f.topicName;
-  };
-  const fromMessage = (m: TgMessage | undefined) => {
-    if (!m?.chat) return;
-    if (m.forum_topic_created && m.message_thread_id !== undefined) {
-      topicNames.set(`${m.chat.id}/${m.message_thread_id}`, m.forum_topic_created.name);
-    }
-    const created = m.reply_to_message?.forum_topic_created;
-    if (created && m.message_thread_id !== undefined) topicNames.set(`${m.chat.id}/${m.message_thread_id}`, created.name);
-    add({ chat: m.chat });
-    // In forums only topic messages carry a real topic id; elsewhere it is a reply thread.
-    if (m.message_thread_id !== undefined && (m.is_topic_message || m.forum_topic_created) && m.chat.is_forum !== false) {
-      const name = topicNames.get(`${m.chat.id}/${m.message_thread_id}`);
-      add({ chat: m.chat, topicId: m.message_thread_id, ...(name ? { topicName: name } : {}) });
-    }
-  };
-  for (const u of updates) {
-    const raw = u as TgUpdate & { edited_message?: TgMessage; edited_channel_post?: TgMessage };
-    fromMessage(raw.message);
-    fromMessage(raw.edited_message);
-    fromMessage(raw.channel_post);
-    fromMessage(raw.edited_channel_post);
-    fromMessage(raw.callback_query?.message);
-    const member = raw.my_chat_member;
-    if (member && !['left', 'kicked'].includes(member.new_chat_member.status) && member.chat) {
-      add({ chat: member.chat });
-    }
-  }
-  for (const f of found.values()) {
-    if (f.topicId !== undefined && !f.topicName) {
-      const name = topicNames.get(`${f.chat.id}/${f.topicId}`);
-      if (name) f.topicName = name;
-    }
-  }
-  return [...found.values()];
-}
 
 const LONG_POLL_MAX_SECONDS = 10;
 
@@ -161,7 +93,7 @@ async function handleConflict(s: Session, bot: BotAnswer, err: TelegramApiError)
   return { next: 'retry', deleted: url || 'yes' };
 }
 
-async function typeChat(s: Session): Promise<{ chatId: string; topicId?: number }> {
+async function typeChat(s: Session, bot: BotAnswer): Promise<{ chatId: string; topicId?: number }> {
   const { prompts } = s.ctx;
   const parse = (key: 'chatId' | 'topicId') => (raw: string): true | string => {
     const r = OPTIONS[key].parse(raw);
@@ -171,6 +103,10 @@ async function typeChat(s: Session): Promise<{ chatId: string; topicId?: number 
   const chat = OPTIONS.chatId.parse(raw);
   const chatId = 'value' in chat ? chat.value : raw.trim();
   if (!chatId.startsWith('-')) return { chatId };
+  // Only a forum has topics; for anything else the question would only invite a wrong answer.
+  // (An unknown chat is reported by the check that follows.)
+  const known = await bot.telegram.getChat(chatId).catch(() => undefined);
+  if (!known?.is_forum) return { chatId };
   const topicRaw = await prompts.input({ message: 'Forum topic id (empty for none / the General topic)', default: '', validate: parse('topicId') });
   const topic = OPTIONS.topicId.parse(topicRaw);
   return 'value' in topic && topic.value !== undefined ? { chatId, topicId: topic.value } : { chatId };
@@ -205,6 +141,18 @@ async function checkChat(s: Session, bot: BotAnswer, chatId: string, topicId: nu
       throw new UserError(`${bot.handle} is not allowed to send messages in ${label}.`, 'Allow the bot to send messages in the chat settings.');
     }
   }
+  // Membership cannot tell a private chat the user blocked or never started: the probe can.
+  let refusal: PostRefusal | null;
+  try {
+    refusal = await probeChat(bot.telegram, String(chat.id), chat.is_forum ? topicId : undefined);
+  } catch (err) {
+    throw telegramFailure(err, `check ${label}`, s.settings.telegramApiRoot);
+  }
+  if (refusal?.newChatId !== undefined) {
+    s.ctx.out.warn(`Chat ${chatId} became a supergroup: using its new id ${refusal.newChatId}.`);
+    return checkChat(s, bot, String(refusal.newChatId), topicId);
+  }
+  if (refusal) throw new UserError(`${bot.handle} cannot post to ${label}: ${refusal.reason}.`, refusal.fix);
   if (topicId !== undefined && chat.type !== 'supergroup') {
     s.ctx.out.warn(`${label} is not a forum: the topic id may be refused.`);
   }
@@ -219,8 +167,14 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
     try {
       const { chat, chatId } = await checkChat(s, bot, given, topicId);
       const label = chatLabel(chat, topicId);
-      ctx.out.ok(`Chat: ${label}`);
-      return finish(s, chatId, topicId, chat, label);
+      // A re-run may change the chat by answering again (a resumed run keeps it: nothing is asked).
+      const keep =
+        !s.interactive || s.sources.chatId !== 'file' || s.resumed === true ||
+        (await ctx.prompts.confirm({ message: `Alerts go to ${label}. Keep this chat?`, default: true }));
+      if (keep) {
+        ctx.out.ok(`Chat: ${label}`);
+        return finish(s, chatId, topicId, chat, label);
+      }
     } catch (err) {
       if (!s.interactive) throw err;
       ctx.out.warn(`${(err as Error).message} ${(err as UserError).hint ?? ''}`.trim());
@@ -270,12 +224,16 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
       );
     }
     const current: Pick = pick;
-    const chosen = current.kind === 'chat' ? { chatId: String(current.f.chat.id), topicId: current.f.topicId } : await typeChat(s);
+    const chosen = current.kind === 'chat' ? { chatId: String(current.f.chat.id), topicId: current.f.topicId } : await typeChat(s, bot);
     try {
       const { chat, chatId } = await checkChat(s, bot, chosen.chatId, chosen.topicId);
       const label = chatLabel(chat, chosen.topicId, current.kind === 'chat' ? current.f.topicName : undefined);
       ctx.out.ok(`Chat: ${label}`);
-      return finish(s, chatId, chosen.topicId, chat, label, webhookDeleted);
+      const answer = finish(s, chatId, chosen.topicId, chat, label, webhookDeleted);
+      const users = current.kind === 'chat' ? found.filter((f) => f.chat.id === current.f.chat.id).flatMap((f) => f.users ?? []) : [];
+      const unique = users.filter((u, i) => users.findIndex((x) => x.id === u.id) === i);
+      if (unique.length > 0) answer.users = unique;
+      return answer;
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       ctx.out.warn(`${err.message}${err.hint ? ` ${err.hint}` : ''}`);

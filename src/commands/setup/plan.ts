@@ -7,9 +7,11 @@ import { pluginCallbackUrl, WEBHOOK_PATH } from '../../receive/verify.js';
 import type { SentryApp, SentryRule, WebhooksPlugin } from '../../sentry/api.js';
 import type { ChatAnswer } from './chat.js';
 import type { PublicChoice } from './public-url.js';
-import { findEquivalentRule, mergeCallbackUrls, appPatch, ruleName, type FrequencyWish } from './register.js';
-import type { IntegrationSecret, SentryAnswer } from './sentry.js';
+import { findEquivalentRule, mergeCallbackUrls, appPatch, ownRule, ruleName, type FrequencyWish } from './register.js';
+import type { SentryAnswer } from './sentry.js';
+import type { IntegrationSecret } from './own-app.js';
 import type { Session } from './session.js';
+import { joinUrl } from './url-check.js';
 
 export interface PlanInput {
   botHandle: string;
@@ -24,7 +26,9 @@ export interface PlanInput {
   app?: SentryApp;
   /** Rules of the project now, to tell "create" from "reuse". */
   rules: SentryRule[];
-  env: { name: string; added: string[]; updated: string[]; removed: string[] };
+  /** Further projects of a comma-separated SENTRY_PROJECT. */
+  moreProjects?: string[];
+  env: { name: string; added: string[]; updated: string[]; removed: string[]; /** A file is there now (so a backup is made). */ existed?: boolean };
   serve: boolean;
 }
 
@@ -57,7 +61,7 @@ export function planLines(p: PlanInput): string[] {
       if (!p.app) {
         lines.push(`Sentry: create internal integration "sentry-tg" in ${p.sentry.org} (issue events, alert rule action, webhook ${base}${WEBHOOK_PATH})`);
       } else if (p.pub.kind === 'url') {
-        const patch = appPatch(p.app, `${p.pub.url}${WEBHOOK_PATH}`);
+        const patch = appPatch(p.app, joinUrl(p.pub.url, WEBHOOK_PATH));
         lines.push(
           Object.keys(patch).length > 0
             ? `Sentry: update internal integration "${p.app.slug}" (${Object.keys(patch).join(', ')})`
@@ -68,11 +72,17 @@ export function planLines(p: PlanInput): string[] {
       }
     }
     const existing = service ? findEquivalentRule(p.rules, service, p.frequency) : undefined;
+    const own = service && !existing ? ownRule(p.rules, service) : undefined;
     lines.push(
       existing
         ? `Sentry: reuse alert rule "${existing.name}" (#${existing.id}) in ${ref} (no change)`
-        : `Sentry: create alert rule "${ruleName(p.frequency === true)}" in ${ref}: first seen or regression${p.frequency === true ? ' or >10 events in 1m' : ''} → ${service ?? 'the new integration'}`,
+        : own
+          ? `Sentry: update alert rule "${own.name}" (#${own.id}) in ${ref} in place: first seen or regression${p.frequency === true ? ' or >10 events in 1m' : ''}`
+          : `Sentry: create alert rule "${ruleName(p.frequency === true)}" in ${ref}: first seen or regression${p.frequency === true ? ' or >10 events in 1m' : ''} → ${service ?? 'the new integration'}`,
     );
+    for (const project of p.moreProjects ?? []) {
+      lines.push(`Sentry: ${p.sentry.org}/${project}: the same alert rule${p.sentry.mode === 'plugin' ? ' and WebHooks callback URL' : ''} (created, or kept when already there)`);
+    }
   } else {
     lines.push('Sentry: no change (no public URL): the callback URL and the manual steps are printed at the end');
   }
@@ -81,7 +91,8 @@ export function planLines(p: PlanInput): string[] {
     p.env.updated.length ? `update ${p.env.updated.join(', ')}` : '',
     p.env.removed.length ? `remove ${p.env.removed.join(', ')}` : '',
   ].filter(Boolean);
-  lines.push(`${p.env.name}: ${envParts.length ? `${envParts.join('; ')} (old file backed up, mode 0600, git-ignored inside a repository)` : 'no change'}`);
+  const backup = p.env.existed === false ? 'new file' : 'old file backed up';
+  lines.push(`${p.env.name}: ${envParts.length ? `${envParts.join('; ')} (${backup}, mode 0600, git-ignored inside a repository)` : 'no change'}`);
   if (p.pub.kind !== 'none') {
     lines.push(
       p.sentry.mode === 'plugin'
@@ -138,9 +149,10 @@ export async function gatherPlan(
     sentry: { mode, org, project },
     frequency: a.frequency,
     rules,
-    env: { name: relative(s.ctx.cwd, s.envPath) || s.envPath, added: merged.added, updated: merged.updated, removed: merged.removed },
+    env: { name: relative(s.ctx.cwd, s.envPath) || s.envPath, added: merged.added, updated: merged.updated, removed: merged.removed, existed: current !== null },
     serve: s.flags.serve !== false,
   };
+  if (a.sentry.moreProjects.length > 0) input.moreProjects = a.sentry.moreProjects;
   if (plugin) input.plugin = plugin;
   if (a.integration?.app) input.app = a.integration.app;
   return input;

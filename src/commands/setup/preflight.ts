@@ -20,7 +20,8 @@ export function publicKindFromSettings(s: Session): PublicKind | undefined {
 }
 
 export function modeFromFlags(s: Session): Mode | undefined {
-  return s.flags.mode as Mode | undefined;
+  // A flag wins; otherwise the mode the last run saved (SENTRY_TG_MODE).
+  return (s.flags.mode as Mode | undefined) ?? s.settings.mode;
 }
 
 export async function preflight(s: Session): Promise<void> {
@@ -63,7 +64,7 @@ export function missingForNonInteractive(s: Session): string[] {
   if (!st.sentryAuthToken) missing.push(need('sentryAuthToken'));
   if (!st.sentryOrg) missing.push(need('sentryOrg'));
   if (!st.sentryProject) missing.push(need('sentryProject'));
-  if (s.flags.mode === undefined) missing.push('--mode plugin|integration: how Sentry calls the receiver (legacy WebHooks plugin or internal integration)');
+  if (modeFromFlags(s) === undefined) missing.push('--mode plugin|integration (SENTRY_TG_MODE): how Sentry calls the receiver (legacy WebHooks plugin or internal integration)');
   const kind = publicKindFromSettings(s);
   if (kind === undefined) {
     missing.push(`${flagAndEnv('publicUrl')} or --tunnel (or --no-tunnel to skip): where Sentry reaches the receiver`);

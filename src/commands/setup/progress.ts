@@ -15,7 +15,29 @@ export interface Progress {
   stop(): void;
 }
 
-export function startProgress(ctx: Pick<Context, 'stdout' | 'out' | 'now'>, text: ProgressText): Progress {
+/**
+ * While nothing is asked, keystrokes must neither echo (a pasted token would show next to the
+ * spinner) nor wait in the buffer to answer the next question. Raw mode turns the echo off, and
+ * what arrives is read and dropped; Ctrl-C, which raw mode no longer turns into a signal, still
+ * stops the program. Returns the undo.
+ */
+function muteInput(stdin: NodeJS.ReadStream | undefined): () => void {
+  if (!stdin?.isTTY || typeof stdin.setRawMode !== 'function') return () => undefined;
+  const wasRaw = stdin.isRaw;
+  const drop = (chunk: Buffer | string) => {
+    if (String(chunk).includes('\x03')) process.kill(process.pid, 'SIGINT');
+  };
+  stdin.setRawMode(true);
+  stdin.on('data', drop);
+  stdin.resume();
+  return () => {
+    stdin.off('data', drop);
+    stdin.setRawMode(wasRaw);
+    stdin.pause();
+  };
+}
+
+export function startProgress(ctx: Pick<Context, 'stdout' | 'out' | 'now' | 'stdin'>, text: ProgressText): Progress {
   const tty = Boolean((ctx.stdout as NodeJS.WriteStream).isTTY);
   let current = text;
   const render = () => (typeof current === 'function' ? current() : current);
@@ -33,6 +55,7 @@ export function startProgress(ctx: Pick<Context, 'stdout' | 'out' | 'now'>, text
       stop() {},
     };
   }
+  const unmute = muteInput(ctx.stdin);
   let frame = 0;
   const draw = () => {
     ctx.stdout.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${render()}`);
@@ -46,6 +69,7 @@ export function startProgress(ctx: Pick<Context, 'stdout' | 'out' | 'now'>, text
     },
     stop() {
       clearInterval(timer);
+      unmute();
       ctx.stdout.write('\r\x1b[2K');
     },
   };

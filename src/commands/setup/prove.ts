@@ -11,6 +11,7 @@ import { startProgress } from './progress.js';
 import { sampleEventAlert } from './sample.js';
 import { DEFAULT_PROOF_TIMEOUT_MS, type Session } from './session.js';
 import type { SentryAnswer } from './sentry.js';
+import { joinUrl } from './url-check.js';
 
 /** Receiver logs stay quiet during the wizard and appear once it keeps serving. */
 export class LogGate extends Writable {
@@ -59,7 +60,7 @@ function describeFetchError(err: unknown): string {
 
 /** GET <public>/health must be answered by this receiver, not by a proxy error page. */
 export async function checkReachable(s: Session, publicUrl: string, how: 'tunnel' | 'url'): Promise<void> {
-  const url = `${publicUrl.replace(/\/+$/, '')}/health`;
+  const url = joinUrl(publicUrl, '/health');
   const fix =
     how === 'tunnel'
       ? 'The tunnel opened but does not forward to the receiver: check the ngrok dashboard, or use --public-url.'

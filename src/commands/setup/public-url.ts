@@ -1,7 +1,9 @@
 // Where Sentry reaches the receiver: an ngrok tunnel (needs NGROK_AUTHTOKEN), the user's own
 // https URL (a reverse proxy in front of HOST:PORT), or none (manual steps are printed).
 import { OPTIONS } from '../../config/options.js';
+import { UserError } from '../../errors.js';
 import { registerSecret } from '../../log/redact.js';
+import { checkPublicUrl } from './url-check.js';
 import { tunnelError, type Tunnel } from '../../tunnel/ngrok.js';
 import { publicKindFromSettings, reservePort, type PublicKind } from './preflight.js';
 import { flagAndEnv, missingAnswer, type Session } from './session.js';
@@ -25,17 +27,29 @@ export async function askPublicUrl(s: Session): Promise<PublicChoice> {
   if (kind === 'none') return { kind };
   if (kind === 'url') {
     let url = s.settings.publicUrl;
+    if (url) {
+      const verdict = checkPublicUrl(url, s.settings.sentryUrl);
+      if (!verdict.ok) {
+        if (!s.interactive) throw new UserError(`PUBLIC_URL: ${verdict.reason}.`, 'Use an address Sentry can reach (a public https URL, or --tunnel).');
+        ctx.out.warn(`${verdict.reason}.`);
+        url = undefined;
+      }
+    }
     if (!url) {
       const raw = await ctx.prompts.input({
         message: 'Public base URL of the receiver (e.g. https://alerts.example.com)',
         validate: (v) => {
           const r = OPTIONS.publicUrl.parse(v.trim());
-          return 'error' in r ? r.error : true;
+          if ('error' in r) return r.error;
+          const verdict = checkPublicUrl(r.value, s.settings.sentryUrl);
+          return verdict.ok ? true : verdict.reason;
         },
       });
       const parsed = OPTIONS.publicUrl.parse(raw.trim());
       url = 'value' in parsed ? parsed.value : raw.trim();
     }
+    const verdict = checkPublicUrl(url, s.settings.sentryUrl);
+    if (verdict.ok && verdict.warning) ctx.out.warn(verdict.warning);
     s.settings.publicUrl = url;
     if (url.startsWith('http://') && !/^http:\/\/(127\.|localhost|\[::1\])/.test(url)) {
       ctx.out.warn('The public URL is plain http: alerts cross the internet unencrypted. Prefer https.');

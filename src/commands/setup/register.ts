@@ -6,7 +6,7 @@ import { WEBHOOK_PATH } from '../../receive/verify.js';
 import type { NewIssueAlertRule, RuleNode, SentryApi, SentryApp, SentryAppPatch, SentryRule } from '../../sentry/api.js';
 import { UserError } from '../../errors.js';
 import { registerSecret } from '../../log/redact.js';
-import { pickApp } from './sentry.js';
+import { pickApp, type OwnApp } from './own-app.js';
 import { APP_NAME, type Changes } from './session.js';
 
 export const FIRST_SEEN = 'sentry.rules.conditions.first_seen_event.FirstSeenEventCondition';
@@ -130,10 +130,25 @@ export function findEquivalentRule(rules: readonly SentryRule[], service: string
   return undefined;
 }
 
+/** sentry-tg's rules are named "sentry-tg: …": the name is the marker that finds them again. */
+export const RULE_MARKER = 'sentry-tg:';
+
+/** The rule an earlier run created for this service, to change in place. Pure. */
+export function ownRule(rules: readonly SentryRule[], service: string): SentryRule | undefined {
+  return rules.find((r) => r.name.startsWith(RULE_MARKER) && sendsTo(r, service));
+}
+
+/** Whether an earlier run asked for the frequency condition (the default of the question). Pure. */
+export function hadFrequency(rules: readonly SentryRule[]): boolean {
+  return rules.some((r) => r.name.startsWith(RULE_MARKER) && r.conditions.some((c) => c.id === EVENT_FREQUENCY));
+}
+
 export interface RuleOutcome {
   id: string;
   name: string;
   created: boolean;
+  /** An earlier sentry-tg rule was changed to the new answers. */
+  updated?: boolean;
 }
 
 export async function ensureRule(
@@ -146,10 +161,18 @@ export async function ensureRule(
 ): Promise<RuleOutcome> {
   const rules = await api.listRules(where.org, where.project);
   const existing = findEquivalentRule(rules, service, frequency);
-  const others = rules.filter((r) => sendsTo(r, service) && r !== existing);
+  // Answers changed: our own rule is rewritten in place, never joined by a second one.
+  const own = existing ? undefined : ownRule(rules, service);
+  const kept = existing ?? own;
+  const others = rules.filter((r) => sendsTo(r, service) && r !== kept);
   for (const r of others) say(`Alert rule "${r.name}" (#${r.id}) also notifies "${service}": delete it in Sentry if it is an older sentry-tg rule.`);
   if (existing) return { id: existing.id, name: existing.name, created: false };
   const want = desiredRule(service, frequency === true);
+  if (own) {
+    const updated = await api.updateRule(where.org, where.project, own.id, want);
+    changes.remote.push(`Sentry: updated alert rule "${own.name}" (#${own.id}) in ${where.org}/${where.project} → "${updated.name}"`);
+    return { id: updated.id, name: updated.name, created: false, updated: true };
+  }
   const result = await api.createRule(where.org, where.project, want);
   if (result.created) {
     changes.remote.push(`Sentry: created alert rule "${result.name}" (#${result.id}) in ${where.org}/${where.project} → ${service}`);
@@ -226,8 +249,10 @@ export async function registerIntegration(
   frequency: FrequencyWish,
   changes: Changes,
   say: (line: string) => void,
+  own: OwnApp = {},
+  onCreated: (app: SentryApp) => void = () => undefined,
 ): Promise<IntegrationOutcome> {
-  const existing = pickApp(await api.listSentryApps(where.org));
+  const existing = pickApp(await api.listSentryApps(where.org), { ...own, webhookUrl });
   let app: SentryApp;
   let action: IntegrationOutcome['action'];
   if (existing) {
@@ -250,6 +275,7 @@ export async function registerIntegration(
       isAlertable: true,
     });
     action = 'created';
+    onCreated(app);
     changes.remote.push(`Sentry: created internal integration "${app.slug}" in ${where.org} (webhook ${webhookUrl}, issue events, alert rule action)`);
     if (!app.clientSecret) {
       throw new UserError(

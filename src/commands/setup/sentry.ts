@@ -11,11 +11,10 @@ import {
   SentryApiError,
   type SentryApi,
   type SentryApiMethod,
-  type SentryApp,
   type SentryUser,
 } from '../../sentry/api.js';
 import { modeFromFlags } from './preflight.js';
-import { APP_NAME, flagAndEnv, missingAnswer, type Mode, type Session } from './session.js';
+import { flagAndEnv, missingAnswer, type Mode, type Session } from './session.js';
 
 export interface SentryAnswer {
   api: SentryApi;
@@ -27,6 +26,8 @@ export interface SentryAnswer {
   org: string;
   project: string;
   projectName: string;
+  /** Further projects of a comma-separated SENTRY_PROJECT: each gets the same alert rule. */
+  moreProjects: string[];
 }
 
 const MAX_ATTEMPTS = 3;
@@ -42,13 +43,14 @@ const CALLS: Partial<Record<SentryApiMethod, string>> = {
   testWebhooksPlugin: 'POST /api/0/projects/{org}/{project}/plugins/webhooks/ {"test":true} (send the test alert)',
   listRules: 'GET /api/0/projects/{org}/{project}/rules/ (find an existing alert rule)',
   createRule: 'POST /api/0/projects/{org}/{project}/rules/ (create the alert rule)',
+  updateIssue: 'PUT /api/0/organizations/{org}/issues/{id}/ (the Resolve / Archive buttons)',
   listSentryApps: 'GET /api/0/organizations/{org}/sentry-apps/ (find the sentry-tg integration)',
   createInternalIntegration: 'POST /api/0/sentry-apps/ (create the internal integration)',
   updateSentryApp: 'PUT /api/0/sentry-apps/{slug}/ (update its webhook URL)',
 };
 
 /** The calls a run in this mode makes (which need scopes). */
-export function callsFor(mode: Mode, opts: { listOrgs: boolean; listProjects: boolean }): SentryApiMethod[] {
+export function callsFor(mode: Mode, opts: { listOrgs: boolean; listProjects: boolean; buttons?: boolean }): SentryApiMethod[] {
   const calls: SentryApiMethod[] = [];
   if (opts.listOrgs) calls.push('listOrganizations');
   if (opts.listProjects) calls.push('listProjects');
@@ -59,14 +61,17 @@ export function callsFor(mode: Mode, opts: { listOrgs: boolean; listProjects: bo
     calls.push('listSentryApps', 'createInternalIntegration', 'updateSentryApp');
   }
   calls.push('listRules', 'createRule');
+  // Resolve / Archive change issues with this same token.
+  if (opts.buttons) calls.push('updateIssue');
   return calls;
 }
 
 /** Scopes to ask for when creating a token for this mode. */
-export function suggestedScopes(mode: Mode): string[] {
-  return mode === 'plugin'
+export function suggestedScopes(mode: Mode, buttons = false): string[] {
+  const base = mode === 'plugin'
     ? ['org:read', 'project:read', 'project:write', 'alerts:write']
     : ['org:read', 'org:write', 'project:read', 'alerts:write', 'event:read'];
+  return buttons ? [...base, 'event:write'] : base;
 }
 
 /** One line per missing scope, naming the call that needs it; empty when all is well. Pure. */
@@ -126,7 +131,8 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
   const baseUrl = await askBaseUrl(s);
   s.settings.sentryUrl = baseUrl;
   const tokenPage = `${baseUrl.replace(/\/+$/, '')}/settings/account/api/auth-tokens/`;
-  const calls = callsFor(mode, { listOrgs: !s.settings.sentryOrg, listProjects: !s.settings.sentryProject });
+  const buttons = s.settings.allowedUsers.length > 0;
+  const calls = callsFor(mode, { listOrgs: !s.settings.sentryOrg, listProjects: !s.settings.sentryProject, buttons });
   let token = s.settings.sentryAuthToken;
   let api: SentryApi;
   let user: SentryUser | undefined;
@@ -134,7 +140,7 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
   for (let attempt = 1; ; attempt++) {
     if (!token) {
       if (!s.interactive) throw missingAnswer(s, flagAndEnv('sentryAuthToken'), 'a Sentry auth token');
-      ctx.out.info(`Create a Sentry auth token at ${tokenPage} with the scopes ${suggestedScopes(mode).join(', ')}.`);
+      ctx.out.info(`Create a Sentry auth token at ${tokenPage} with the scopes ${suggestedScopes(mode, buttons).join(', ')}.`);
       token = (await ctx.prompts.password({ message: 'Sentry auth token', validate: validator('sentryAuthToken') })).trim();
     }
     registerSecret(token);
@@ -158,7 +164,7 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
       if (lines.length > 0) {
         problem = new UserError(
           `The Sentry auth token lacks scopes that ${mode === 'plugin' ? 'the WebHooks plugin' : 'the internal integration'} setup needs:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
-          `Create a token with ${suggestedScopes(mode).join(', ')} at ${tokenPage} and pass it as --sentry-token or SENTRY_AUTH_TOKEN.`,
+          `Create a token with ${suggestedScopes(mode, buttons).join(', ')} at ${tokenPage} and pass it as --sentry-token or SENTRY_AUTH_TOKEN.`,
         );
       }
     }
@@ -173,8 +179,21 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
   ctx.out.ok(`Sentry: signed in${user ? ` as ${user.email || user.username}` : ''} at ${api.baseUrl}.`);
 
   const org = await askOrg(s, api);
+  // SENTRY_PROJECT may name several projects (the receiver's scope): each must exist.
+  const [first, ...more] = (s.settings.sentryProject ?? '').split(/[\s,]+/).filter(Boolean);
+  const list = s.settings.sentryProject;
+  if (first !== undefined) s.settings.sentryProject = first;
   const project = await askProject(s, api, org);
-  return { api, baseUrl, ...(user ? { user } : {}), scopes, mode, org, project: project.slug, projectName: project.name };
+  for (const slug of more) {
+    await api.getProject(org, slug).catch((err: unknown) => {
+      if (err instanceof SentryApiError && err.status === 404) {
+        throw new UserError(`Sentry has no project "${slug}" in organisation "${org}".`, 'Check SENTRY_PROJECT (slugs, comma-separated).');
+      }
+      throw err;
+    });
+  }
+  if (more.length > 0) s.settings.sentryProject = list;
+  return { api, baseUrl, ...(user ? { user } : {}), scopes, mode, org, project: project.slug, projectName: project.name, moreProjects: more };
 }
 
 async function askOrg(s: Session, api: SentryApi): Promise<string> {
@@ -231,53 +250,4 @@ async function askProject(s: Session, api: SentryApi, org: string): Promise<{ sl
   }
   s.settings.sentryProject = chosen.slug;
   return chosen;
-}
-
-/** The existing internal integration for sentry-tg in this organisation, if any. Pure pick. */
-export function pickApp(apps: readonly SentryApp[], name = APP_NAME): SentryApp | undefined {
-  const mine = apps.filter((a) => a.name === name);
-  return mine.find((a) => a.status === 'internal') ?? mine[0];
-}
-
-export interface IntegrationSecret {
-  app?: SentryApp;
-  /** The client secret to verify signatures with; undefined until a new app is created. */
-  secret?: string;
-  source: 'app' | 'local' | 'prompt' | 'new-app';
-}
-
-/**
- * The integration's client secret. Sentry shows it only during the app's first day, so an
- * older app's secret must come from the env file, a flag, or the user (copied or rotated).
- */
-export async function askIntegrationSecret(s: Session, sentry: SentryAnswer): Promise<IntegrationSecret> {
-  const apps = await sentry.api.listSentryApps(sentry.org);
-  const app = pickApp(apps);
-  if (!app) return { source: 'new-app' };
-  if (app.clientSecret) {
-    if (s.settings.webhookSecret && s.settings.webhookSecret !== app.clientSecret) {
-      s.ctx.out.warn(`SENTRY_WEBHOOK_SECRET differs from the client secret of integration "${app.slug}": it will be replaced.`);
-    }
-    registerSecret(app.clientSecret);
-    return { app, secret: app.clientSecret, source: 'app' };
-  }
-  if (s.settings.webhookSecret) {
-    s.ctx.out.info(`Integration "${app.slug}" exists; Sentry no longer shows its client secret, so SENTRY_WEBHOOK_SECRET is used as that secret.`);
-    return { app, secret: s.settings.webhookSecret, source: 'local' };
-  }
-  const where = `${sentry.api.baseUrl}/settings/${sentry.org}/developer-settings/${app.slug}/`;
-  const how = `Open ${where}, copy the Client Secret (or rotate it if it is hidden) and pass it as --webhook-secret or SENTRY_WEBHOOK_SECRET.`;
-  if (!s.interactive) {
-    throw new UserError(`Integration "${app.slug}" already exists and Sentry shows its client secret only during its first day.`, how);
-  }
-  s.ctx.out.warn(`Integration "${app.slug}" already exists, and Sentry shows its client secret only during its first day.`);
-  s.ctx.out.info(how.replace(' and pass it as --webhook-secret or SENTRY_WEBHOOK_SECRET', ' and paste it here'));
-  const secret = (
-    await s.ctx.prompts.password({
-      message: `Client Secret of ${app.slug}`,
-      validate: (v) => (v.trim().length >= 16 ? true : 'must be at least 16 characters'),
-    })
-  ).trim();
-  registerSecret(secret);
-  return { app, secret, source: 'prompt' };
 }

@@ -20,6 +20,8 @@ export interface SetupFlags {
   dryRun?: boolean;
   /** false = --no-serve. */
   serve?: boolean;
+  /** Send the confirmation and the test alert even when nothing changed. */
+  sendTest?: boolean;
   /** How long chat discovery waits for /start (default 2 minutes). */
   chatWaitMs?: number;
   /** How long the proof waits for the test alert to reach Telegram (default 30 s). */
@@ -40,6 +42,7 @@ export function readFlags(raw: Record<string, unknown>): SetupFlags {
   assign('yes', bool(raw.yes));
   assign('dryRun', bool(raw.dryRun));
   assign('serve', bool(raw.serve));
+  assign('sendTest', bool(raw.sendTest));
   assign('chatWaitMs', num(raw.chatWaitMs));
   assign('proofTimeoutMs', num(raw.proofTimeoutMs));
   return flags;
@@ -65,6 +68,8 @@ export interface Session {
   /** The env file name as the user gave it (for the `serve` command we print). */
   envArg: string | null;
   changes: Changes;
+  /** Answers came from an unfinished earlier run (.env.setup-state): ask nothing already answered. */
+  resumed?: boolean;
 }
 
 export function createSession(ctx: Context, loaded: Loaded, rawFlags: Record<string, unknown>): Session {

@@ -11,6 +11,7 @@ import {
 import { OPTIONS } from '../../config/options.js';
 import { UserError } from '../../errors.js';
 import { registerSecret } from '../../log/redact.js';
+import { probeChat, type PostRefusal } from '../can-post.js';
 import { missingAnswer, flagAndEnv, type Session } from './session.js';
 
 export interface BotAnswer {
@@ -102,4 +103,16 @@ export async function sendConfirmation(
     }
     throw telegramFailure(err, `send a message to ${target.label}`, s.settings.telegramApiRoot);
   }
+}
+
+/** Refuses, with the reason and its fix, a chat the bot cannot post to (the probe posts nothing). */
+export async function checkCanPost(s: Session, bot: BotAnswer, target: { chatId: string; topicId?: number | undefined; label: string }): Promise<void> {
+  let refusal: PostRefusal | null;
+  try {
+    refusal = await probeChat(bot.telegram, target.chatId, target.topicId);
+  } catch (err) {
+    throw telegramFailure(err, `check ${target.label}`, s.settings.telegramApiRoot);
+  }
+  if (refusal) throw new UserError(`The bot cannot post to ${target.label}: ${refusal.reason}.`, refusal.fix);
+  s.ctx.out.ok(`The bot may post to ${target.label}.`);
 }

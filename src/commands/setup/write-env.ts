@@ -21,6 +21,9 @@ export function envUpdates(s: Pick<Session, 'settings' | 'sources'>, pub: Public
   set('sentryAuthToken', st.sentryAuthToken);
   set('sentryOrg', st.sentryOrg);
   set('sentryProject', st.sentryProject);
+  set('mode', st.mode);
+  set('integration', st.integration);
+  if (st.allowedUsers.length > 0) set('allowedUsers', st.allowedUsers.join(','));
   // Defaults only when they differ or the user chose them explicitly.
   for (const key of ['sentryUrl', 'telegramApiRoot'] as const) {
     if (st[key] !== OPTIONS[key].fallback || (s.sources[key] !== 'default' && s.sources[key] !== undefined)) set(key, st[key]);
