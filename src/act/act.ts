@@ -1,7 +1,8 @@
 // The step after delivery: people act on alerts from Telegram. Registers the bot's commands,
 // then reads updates and hands button presses and commands to their handlers.
 import type { Dispatcher } from '../deliver/dispatcher.js';
-import type { Telegram, TgUpdate } from '../deliver/telegram.js';
+import type { Telegram } from '../telegram/client.js';
+import type { TgUpdate } from '../telegram/types.js';
 import type { Logger } from '../log/logger.js';
 import type { SentryApi } from '../sentry/api.js';
 import type { Store } from '../store/store.js';

@@ -3,7 +3,7 @@
 //
 // callback_data is `a:<key>:<code>`: the 10-character key stands for the chat, message, issue
 // and organisation (looked up in the store), so the data stays far below Telegram's 64 bytes.
-import type { InlineButton } from '../deliver/telegram.js';
+import type { InlineButton } from '../telegram/types.js';
 import { cutUtf16 } from '../render/fit.js';
 import { linkUrl } from '../render/link.js';
 import type { IssueUpdate } from '../sentry/api.js';

@@ -2,7 +2,8 @@
 // dispatcher show the new state on the message. Every press is answered, whatever happens; on
 // a refusal or a Sentry error the message stays as it was.
 import type { Dispatcher } from '../deliver/dispatcher.js';
-import type { Telegram, TgCallbackQuery } from '../deliver/telegram.js';
+import type { Telegram } from '../telegram/client.js';
+import type { TgCallbackQuery } from '../telegram/types.js';
 import type { Logger } from '../log/logger.js';
 import { SentryApiError, type SentryApi } from '../sentry/api.js';
 import type { Store } from '../store/store.js';

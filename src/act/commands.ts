@@ -3,7 +3,7 @@
 // answered in the configured alert chat, or to allow-listed users anywhere; everyone else is
 // ignored without a word (a bot that answers strangers tells them it exists).
 import type { Dispatcher } from '../deliver/dispatcher.js';
-import type { TgChat, TgMessage } from '../deliver/telegram.js';
+import type { TgChat, TgMessage } from '../telegram/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Alert } from '../normalise/alert.js';
 import { escapeHtml } from '../render/template.js';

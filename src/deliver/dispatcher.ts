@@ -26,8 +26,10 @@ import {
   type IssueView,
 } from './issue-message.js';
 import { backoffMs, createPacer, DEFAULT_BACKOFF, DEFAULT_PACING, type BackoffConfig, type PacingConfig } from './pacing.js';
-import { classifyTelegramError, type SendParams, type Telegram, type TelegramVerdict } from './telegram.js';
-import type { TelegramStatus } from './status.js';
+import type { Telegram } from '../telegram/client.js';
+import type { SendParams } from '../telegram/types.js';
+import { classifyTelegramError, type TelegramVerdict } from './telegram-verdict.js';
+import type { TelegramStatus } from '../telegram/reachability.js';
 import { createTurns } from './turns.js';
 
 export interface StormConfig {

@@ -3,7 +3,7 @@
 // regression, or a repeat long after the last one), or are held back by a mute; and what the
 // message says afterwards. The dispatcher carries the decision out.
 import { actionLine, clock, statusAfter, type IssueStatus, type SentryAction } from '../act/actions.js';
-import type { InlineButton } from './telegram.js';
+import type { InlineButton } from '../telegram/types.js';
 import { isLifecycleAction } from '../group/group-key.js';
 import type { Alert } from '../normalise/alert.js';
 import { render, type Rendered } from '../render/render.js';

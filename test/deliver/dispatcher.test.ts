@@ -2,8 +2,8 @@
 // real pacing (shortened so the suite stays quick).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from '../../src/deliver/dispatcher.js';
-import { createTelegramStatus } from '../../src/deliver/status.js';
-import { createTelegram } from '../../src/deliver/telegram.js';
+import { createTelegramStatus } from '../../src/telegram/reachability.js';
+import { createTelegram } from '../../src/telegram/client.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createIntake, type Intake } from '../../src/receive/intake.js';
 import { openStore, type Store } from '../../src/store/store.js';

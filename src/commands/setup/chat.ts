@@ -2,7 +2,8 @@
 // membership), or found: the user sends /start to the bot, we poll getUpdates for a bounded
 // time and list the private chats, groups and topics that wrote to it.
 import { OPTIONS } from '../../config/options.js';
-import { TelegramApiError, type TgChat, type TgMessage, type TgUpdate } from '../../deliver/telegram.js';
+import { TelegramApiError } from '../../telegram/errors.js';
+import type { TgChat, TgMessage, TgUpdate } from '../../telegram/types.js';
 import { UserError } from '../../errors.js';
 import { startProgress } from './progress.js';
 import { DEFAULT_CHAT_WAIT_MS, flagAndEnv, missingAnswer, type Session } from './session.js';
