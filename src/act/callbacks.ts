@@ -7,7 +7,8 @@ import type { TgCallbackQuery } from '../telegram/types.js';
 import type { Logger } from '../log/logger.js';
 import { SentryApiError, type SentryApi } from '../sentry/api.js';
 import type { Store } from '../store/store.js';
-import { actionToast, decidePress, failureAnswer, fitAnswer, parseCallbackData, whoPressed } from './actions.js';
+import { actionToast, parseCallbackData, whoPressed } from '../issue/actions.js';
+import { decidePress, failureAnswer, fitAnswer } from './press.js';
 
 export interface CallbackDeps {
   telegram: Pick<Telegram, 'answerCallbackQuery'>;

@@ -6,25 +6,18 @@
 // forever, never dropped. Button presses change issue messages through here too, so one
 // chat's message is only ever changed by one call at a time.
 import { randomBytes } from 'node:crypto';
-import { actionKeyboard, clock, KEY_LENGTH, type Menu, type SentryAction } from '../act/actions.js';
+import { KEY_LENGTH, type Menu, type SentryAction } from '../issue/actions.js';
+import { clock } from '../issue/clock.js';
+import { actionKeyboard } from '../render/keyboard.js';
 import { issueIdOf } from '../group/group-key.js';
 import type { Logger } from '../log/logger.js';
 import type { Alert } from '../normalise/alert.js';
 import { normalise } from '../normalise/normalise.js';
 import { render, renderDigest, type DigestLine, type Rendered } from '../render/render.js';
 import type { MessageRow, PendingRow, Store } from '../store/store.js';
-import {
-  applyAction,
-  OPEN,
-  planIssue,
-  renderIssueMessage,
-  rowKind,
-  sameRendering,
-  type Incoming,
-  type IssuePlan,
-  type IssueState,
-  type IssueView,
-} from './issue-message.js';
+import { planIssue, type IssuePlan, type IssueView } from '../issue/plan.js';
+import { applyAction, OPEN, rowKind, type IssueChange, type IssueState } from '../issue/state.js';
+import { renderIssueMessage, sameRendering } from '../render/issue-message.js';
 import { backoffMs, createPacer, DEFAULT_BACKOFF, DEFAULT_PACING, type BackoffConfig, type PacingConfig } from './pacing.js';
 import type { Telegram } from '../telegram/client.js';
 import type { SendParams } from '../telegram/types.js';
@@ -346,7 +339,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     return normalise({ resource: row.resource === 'legacy' ? undefined : row.resource, body: parsed });
   }
 
-  function incoming(row: PendingRow): Incoming {
+  function incoming(row: PendingRow): IssueChange {
     let alert: Alert | undefined;
     return {
       // Grouped rows are occurrences or lifecycle webhooks by construction (see groupKey).
@@ -360,7 +353,7 @@ export function createDispatcher(opts: DispatcherOptions) {
    * `shortIdMutes`: the chat has mutes by short id (FRONT-END-9) not tied to an issue id; only
    * issue payloads name the short id, so those rows are read to match them.
    */
-  function isMuted(chatId: string, unit: Unit, rows: Incoming[], at: number, shortIdMutes: boolean): boolean {
+  function isMuted(chatId: string, unit: Unit, rows: IssueChange[], at: number, shortIdMutes: boolean): boolean {
     const issueId = issueIdOf(unit.groupKey);
     if (issueId === null) return false;
     if (store.activeMute(chatId, issueId, null, at)) return true;
