@@ -5,7 +5,6 @@
 // callback_data is `a:<key>:<code>`: the 10-character key stands for the chat, message, issue
 // and organisation (looked up in the store), so the data stays far below Telegram's 64 bytes.
 import { clock } from './clock.js';
-import type { ShownStatus } from './state.js';
 
 /** Button codes as they travel in callback_data. */
 export const ACTION_CODES = ['r', 'ur', 'am', 'a1', 'a24', 'ae', 'af', 'ua', 'b'] as const;
@@ -33,11 +32,6 @@ export function parseCallbackData(data: string | undefined): { key: string; code
 
 /** Which buttons a message shows: the main row, or the archive durations. */
 export type Menu = 'main' | 'archive';
-
-/** The status an action leaves the issue in. */
-export function statusAfter(code: SentryAction): ShownStatus {
-  return code === 'r' ? 'resolved' : code === 'ur' || code === 'ua' ? 'unresolved' : 'ignored';
-}
 
 const DONE: Record<SentryAction, { emoji: string; words: string }> = {
   r: { emoji: '✅', words: 'Resolved' },

@@ -2,7 +2,7 @@
 // accepted button presses change that. Pure.
 import { isLifecycleAction } from '../group/group-key.js';
 import type { Alert } from '../normalise/alert.js';
-import { actionLine, statusAfter, type SentryAction } from './actions.js';
+import { actionLine, type SentryAction } from './actions.js';
 import { clock } from './clock.js';
 
 /**
@@ -10,6 +10,11 @@ import { clock } from './clock.js';
  * more values; they are folded into these three.
  */
 export type ShownStatus = 'unresolved' | 'resolved' | 'ignored';
+
+/** The status an action leaves the issue in. */
+export function statusAfter(code: SentryAction): ShownStatus {
+  return code === 'r' ? 'resolved' : code === 'ur' || code === 'ua' ? 'unresolved' : 'ignored';
+}
 
 export interface IssueState {
   status: ShownStatus;

@@ -2,7 +2,8 @@
 // status lines, and what a press decides.
 import { describe, expect, it } from 'vitest';
 import { decidePress, EXPIRED, failureAnswer, sentryBody, type PressInput } from '../../src/act/press.js';
-import { actionLine, callbackData, parseCallbackData, statusAfter, whoPressed, type SentryAction } from '../../src/issue/actions.js';
+import { actionLine, callbackData, parseCallbackData, whoPressed, type SentryAction } from '../../src/issue/actions.js';
+import { statusAfter } from '../../src/issue/state.js';
 import { actionKeyboard } from '../../src/render/keyboard.js';
 import type { CallbackRow } from '../../src/store/store.js';
 
