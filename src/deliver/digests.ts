@@ -36,7 +36,7 @@ export function createDigests(ctx: DeliveryContext, planner: Pick<Planner, 'aler
     const rows = units.flatMap((u) => u.rows);
     const messageId = await send(chatId, units[0]!.rows[0]!.threadId, digestRender(content));
     const at = now();
-    store.db.transaction(() => {
+    store.transaction(() => {
       store.saveMessage({
         chatId, messageId, threadId: units[0]!.rows[0]!.threadId, groupKey: null, kind: 'digest', count: rows.length,
         firstSeen: Math.min(...rows.map((r) => r.receivedAt)), lastSeen: at, alertId: null,
@@ -44,7 +44,7 @@ export function createDigests(ctx: DeliveryContext, planner: Pick<Planner, 'aler
       });
       store.saveDigestEntries(chatId, units.flatMap((u) => (u.groupKey ? [u.groupKey] : [])), messageId);
       store.finish(rows.map((r) => r.id), 'sent', messageId, at);
-    })();
+    });
   }
 
   async function updateDigest(chatId: string, units: Unit[], msg: MessageRow): Promise<void> {
@@ -60,10 +60,10 @@ export function createDigests(ctx: DeliveryContext, planner: Pick<Planner, 'aler
     const rows = units.flatMap((u) => u.rows);
     if (counted > 0) await edit(chatId, msg.messageId, digestRender(content));
     const at = now();
-    store.db.transaction(() => {
+    store.transaction(() => {
       store.saveMessage({ ...msg, count: msg.count + counted, lastSeen: at, content: JSON.stringify(content), updatedAt: at });
       store.finish(rows.map((r) => r.id), 'merged', msg.messageId, at);
-    })();
+    });
   }
 
   return { sendDigest, updateDigest };

@@ -52,7 +52,7 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
     const rendered = render(alert, count > 1 ? { repeat: { count, lastSeen: clock(last.receivedAt) } } : {});
     const messageId = await send(chatId, first.threadId, rendered);
     const at = now();
-    store.db.transaction(() => {
+    store.transaction(() => {
       store.saveMessage({
         chatId, messageId, threadId: first.threadId, groupKey: unit.groupKey, kind: 'alert', count,
         firstSeen: first.receivedAt, lastSeen: last.receivedAt, alertId: first.id,
@@ -60,7 +60,7 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
       });
       store.finish([first.id], 'sent', messageId, at);
       store.finish(unit.rows.slice(1).map((r) => r.id), 'merged', messageId, at);
-    })();
+    });
   }
 
   /** A new issue message: the first one, or one that replies to the old and takes its buttons. */
@@ -72,7 +72,7 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
     const previous = p.reply ? unit.existing : null;
     const messageId = await send(chatId, first.threadId, renderIssueMessage(p.view, buttonsFor(p.view, key)), previous?.messageId);
     const at = now();
-    store.db.transaction(() => {
+    store.transaction(() => {
       store.saveMessage({
         chatId, messageId, threadId: first.threadId, groupKey: unit.groupKey, kind: 'alert', count: p.view.count,
         firstSeen: p.view.firstSeen, lastSeen: p.view.lastSeen, alertId: first.id,
@@ -82,7 +82,7 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
       if (key && actions && issueId) store.saveCallback({ key, chatId, messageId, issueId, org: actions.org, createdAt: at });
       store.finish([first.id], 'sent', messageId, at);
       store.finish(rows.slice(1).map((r) => r.id), 'merged', messageId, at);
-    })();
+    });
     if (previous && keyOf(chatId, previous.messageId)) {
       // The buttons move to the new message: the old one keeps its text and loses its keyboard.
       store.dropCallbacks(chatId, previous.messageId);
@@ -103,13 +103,13 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
     // A webhook that changes nothing visible (Sentry confirming our own Resolve) costs no call.
     const messageId = sameRendering(before, after) ? row.messageId : await editOrResend(chatId, row.messageId, rows[0]!.threadId, after);
     const at = now();
-    store.db.transaction(() => {
+    store.transaction(() => {
       saveIssueMessage(row, p.view, messageId, at);
       if (key && !oldKey && actions && row.issueId) {
         store.saveCallback({ key, chatId, messageId, issueId: row.issueId, org: actions.org, createdAt: at });
       }
       store.finish(rows.map((r) => r.id), 'merged', messageId, at);
-    })();
+    });
   }
 
   return { buttonsFor, keyOf, saveIssueMessage, sendPlain, sendIssue, editIssue };
