@@ -12,7 +12,7 @@ import {
   statusText,
   UNMUTE_USAGE,
   type StatusView,
-} from '../../src/act/commands.js';
+} from '../../src/act/bot-commands.js';
 
 describe('parseCommand', () => {
   it.each([

@@ -42,7 +42,7 @@ function schema2Database(): string {
 
 describe('schema 3: inbox becomes outbox', () => {
   it('keeps every row of a schema-2 database and goes on delivering it', () => {
-    const file = schema2Database();
+    schema2Database();
     const store = openStore({ dataDir: dir.path });
     const db = connectionOf(store);
     expect(db.pragma('user_version', { simple: true })).toBe(3);
