@@ -7,7 +7,8 @@ import type { Logger } from '../log/logger.js';
 import type { SentryApi } from '../sentry/api.js';
 import type { Store } from '../store/store.js';
 import { createCallbackHandler } from './callbacks.js';
-import { BOT_COMMANDS, createCommandHandler, type StatusView } from './bot-commands.js';
+import { createCommandHandler, type StatusView } from './bot-commands.js';
+import { BOT_COMMANDS } from './command-parse.js';
 import { startUpdateLoop, type UpdateLoopConfig, type UpdatesState } from './updates.js';
 
 export interface ActDeps {

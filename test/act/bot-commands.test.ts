@@ -1,7 +1,7 @@
 // Bot commands end to end through the receiver's update loop: /chatid, /status, /mute and
 // /unmute (with an alert held back and counted), /help; strangers elsewhere are ignored.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BOT_COMMANDS } from '../../src/act/bot-commands.js';
+import { BOT_COMMANDS } from '../../src/act/command-parse.js';
 import type { FakeMessage, TgUser } from '../fakes/telegram.js';
 import { ANN, CHAT, eventAlert, issueUrl, issueWebhook, JANE, settle, startRig, STRANGER, type Rig } from './harness.js';
 import { connectionOf } from '../../src/store/testing.js';
