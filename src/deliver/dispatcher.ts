@@ -5,6 +5,10 @@
 // counted as muted, or is parked with a reason a human can read in /health — never retried
 // forever, never dropped. Button presses change issue messages through here too, so one
 // chat's message is only ever changed by one call at a time.
+//
+// This module is the scheduler (which chat is served when) and the public API. The work is
+// split by job: chat-round.ts (one step for one chat), planning.ts, issue-sync.ts, digests.ts,
+// button-jobs.ts, calls.ts (Telegram calls with their fallbacks) and failure-policy.ts (pure).
 import { randomBytes } from 'node:crypto';
 import { KEY_LENGTH } from '../issue/actions.js';
 import type { Logger } from '../log/logger.js';
