@@ -1,12 +1,14 @@
 // The step after delivery: people act on alerts from Telegram. Registers the bot's commands,
 // then reads updates and hands button presses and commands to their handlers.
 import type { Dispatcher } from '../deliver/dispatcher.js';
-import type { Telegram, TgUpdate } from '../deliver/telegram.js';
+import type { Telegram } from '../telegram/client.js';
+import type { TgUpdate } from '../telegram/types.js';
 import type { Logger } from '../log/logger.js';
 import type { SentryApi } from '../sentry/api.js';
 import type { Store } from '../store/store.js';
 import { createCallbackHandler } from './callbacks.js';
-import { BOT_COMMANDS, createCommandHandler, type StatusView } from './commands.js';
+import { createCommandHandler, type StatusView } from './bot-commands.js';
+import { BOT_COMMANDS } from './command-parse.js';
 import { startUpdateLoop, type UpdateLoopConfig, type UpdatesState } from './updates.js';
 
 export interface ActDeps {

@@ -2,11 +2,13 @@
 // dispatcher show the new state on the message. Every press is answered, whatever happens; on
 // a refusal or a Sentry error the message stays as it was.
 import type { Dispatcher } from '../deliver/dispatcher.js';
-import type { Telegram, TgCallbackQuery } from '../deliver/telegram.js';
+import type { Telegram } from '../telegram/client.js';
+import type { TgCallbackQuery } from '../telegram/types.js';
 import type { Logger } from '../log/logger.js';
 import { SentryApiError, type SentryApi } from '../sentry/api.js';
 import type { Store } from '../store/store.js';
-import { actionToast, decidePress, failureAnswer, fitAnswer, parseCallbackData, whoPressed } from './actions.js';
+import { actionToast, parseCallbackData, whoPressed } from '../issue/actions.js';
+import { decidePress, failureAnswer, fitAnswer } from './press.js';
 
 export interface CallbackDeps {
   telegram: Pick<Telegram, 'answerCallbackQuery'>;

@@ -5,7 +5,9 @@
 // poll in flight at once.
 import type { Logger } from '../log/logger.js';
 import { backoffMs, type BackoffConfig } from '../deliver/pacing.js';
-import { TelegramApiError, type Telegram, type TgUpdate } from '../deliver/telegram.js';
+import type { Telegram } from '../telegram/client.js';
+import { TelegramApiError } from '../telegram/errors.js';
+import type { TgUpdate } from '../telegram/types.js';
 import type { Store } from '../store/store.js';
 
 export const OFFSET_KEY = 'telegram.updates.offset';

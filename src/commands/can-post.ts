@@ -2,7 +2,9 @@
 // `sendMessage` (blocked, never started, no rights, upgraded group, missing topic) but leaves
 // no message, only a "typing…" of a few seconds. Setup and doctor both ask it, and explain a
 // refusal with the same words and a fix for each.
-import { TelegramApiError, telegramHint, type Telegram } from '../deliver/telegram.js';
+import { telegramHint } from '../deliver/telegram-verdict.js';
+import type { Telegram } from '../telegram/client.js';
+import { TelegramApiError } from '../telegram/errors.js';
 
 export type PostRefusal = {
   /** What is wrong, for people. */

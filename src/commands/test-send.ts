@@ -5,14 +5,10 @@ import type { Context } from '../cli/context.js';
 import type { Loaded } from '../config/load.js';
 import { timeoutFlagMs } from '../config/options.js';
 import { createDispatcher, type DispatcherOptions } from '../deliver/dispatcher.js';
-import { createTelegramStatus } from '../deliver/status.js';
-import {
-  classifyTelegramError,
-  createTelegram,
-  TelegramApiError,
-  telegramHint,
-  type Telegram,
-} from '../deliver/telegram.js';
+import { createTelegramStatus } from '../telegram/reachability.js';
+import { classifyTelegramError, telegramHint } from '../deliver/telegram-verdict.js';
+import { createTelegram, type Telegram } from '../telegram/client.js';
+import { TelegramApiError } from '../telegram/errors.js';
 import { UserError } from '../errors.js';
 import { createLogger, silentLogger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';

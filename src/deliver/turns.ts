@@ -3,7 +3,7 @@
 // only starts a chat when it is ready; this also covers a second call inside one turn (a plain
 // text resend, a resend of a deleted message, the old message's buttons).
 import type { createPacer } from './pacing.js';
-import { TelegramNetworkError } from './telegram.js';
+import { TelegramNetworkError } from '../telegram/errors.js';
 
 /** While stopping, a wait up to this long still happens (a press is shown before going). */
 const STOP_WAIT_MS = 5000;

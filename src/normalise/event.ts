@@ -3,7 +3,7 @@
 
 import type { Alert, Level } from './alert.js';
 import { levelFromAny } from './level.js';
-import { arr, httpUrl, idStr, obj, str, toIso, whole, type Envelope, type Obj } from './read.js';
+import { arr, httpUrl, idStr, obj, str, toIso, whole, type Envelope, type Obj } from './readers.js';
 import { eventTags } from './tags.js';
 
 const MAX_RULES = 20;

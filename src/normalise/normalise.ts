@@ -4,7 +4,8 @@
 
 import type { Alert, Field } from './alert.js';
 import { normaliseEventEnvelope, normaliseLegacy } from './event.js';
-import { clip, obj, str, type Envelope, type Obj } from './read.js';
+import { obj, str, type Envelope, type Obj } from './readers.js';
+import { clip } from './text.js';
 import { findInPayload, isKnownResource, unexpectedShape } from './salvage.js';
 import {
   normaliseComment,

@@ -4,23 +4,8 @@
 
 import type { Alert, Field, Level } from './alert.js';
 import { levelFromAny } from './level.js';
-import {
-  actorName,
-  arr,
-  capitalise,
-  clip,
-  fnv1a,
-  httpUrl,
-  humanise,
-  idStr,
-  minutesText,
-  obj,
-  str,
-  toIso,
-  whole,
-  type Envelope,
-  type Obj,
-} from './read.js';
+import { actorName, arr, httpUrl, idStr, obj, str, toIso, whole, type Envelope, type Obj } from './readers.js';
+import { capitalise, clip, fnv1a, humanise, minutesText } from './text.js';
 
 // Lists inside a payload (Seer steps, code changes, pull requests) shown as fields.
 const MAX_LISTED = 5;

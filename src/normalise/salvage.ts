@@ -5,7 +5,7 @@
 import type { Level } from './alert.js';
 import { projectFromApiUrl } from './event.js';
 import { levelFromAny } from './level.js';
-import { httpUrl, idStr, obj, str, type Envelope, type Obj } from './read.js';
+import { httpUrl, idStr, obj, str, type Envelope, type Obj } from './readers.js';
 
 /** Where each known resource keeps what its normaliser reads. */
 const EXPECTED_PART: Readonly<Record<string, string>> = {

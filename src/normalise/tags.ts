@@ -3,7 +3,7 @@
 // and metric resources carry none. Everything here is bounded: tags are stored with the alert, and
 // a hostile payload may send thousands of them or megabyte-long values.
 
-import { obj } from './read.js';
+import { obj } from './readers.js';
 
 // Sentry's own limits are 200 characters for a key and 200 for a value; anything longer is not
 // Sentry's, and clipping it would make it match a route it does not name, so it is dropped.

@@ -1,7 +1,7 @@
 // Alert → Telegram message. Pure: the same alert always renders to the same message.
 import { readFileSync } from 'node:fs';
 import type { Alert, AlertKind, Level } from '../normalise/alert.js';
-import type { InlineButton } from '../deliver/telegram.js';
+import type { InlineButton } from '../telegram/types.js';
 import { compile, type View } from './template.js';
 import { cutUtf16, renderToFit, TELEGRAM_TEXT_LIMIT, visibleText } from './fit.js';
 import { linkUrl, textOnlyUrl } from './link.js';

@@ -120,4 +120,23 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX mutes_chat ON mutes(chat_id, until);
   `,
+
+  // 3: the table of accepted alerts is the outbox, as everywhere else (code, README, /health).
+  // Indexes are renamed with it; rows, ids and their attempts are kept as they are.
+  `
+  ALTER TABLE inbox RENAME TO outbox;
+  ALTER TABLE attempts RENAME COLUMN inbox_id TO outbox_id;
+  DROP INDEX inbox_request_id;
+  DROP INDEX inbox_dedup_key;
+  DROP INDEX inbox_pending;
+  DROP INDEX inbox_due;
+  DROP INDEX inbox_done;
+  DROP INDEX attempts_inbox;
+  CREATE UNIQUE INDEX outbox_request_id ON outbox(request_id) WHERE request_id IS NOT NULL;
+  CREATE UNIQUE INDEX outbox_dedup_key ON outbox(dedup_key) WHERE dedup_key IS NOT NULL;
+  CREATE INDEX outbox_pending ON outbox(chat_id, id) WHERE state = 'pending';
+  CREATE INDEX outbox_due ON outbox(chat_id, next_attempt_at) WHERE state = 'pending';
+  CREATE INDEX outbox_done ON outbox(done_at) WHERE state <> 'pending';
+  CREATE INDEX attempts_outbox ON attempts(outbox_id);
+  `,
 ];

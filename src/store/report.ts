@@ -33,6 +33,9 @@ export function openStoreReport(path: string, now: () => number): StoreReport | 
   const db = new Database(path, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 2000');
   const one = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).get(...args) as T | undefined;
+  // A database not yet opened by this version (schema < 3) still calls the outbox `inbox`:
+  // doctor reads it as it is rather than migrating it.
+  const outbox = one<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'outbox'") ? 'outbox' : 'inbox';
   return {
     path,
     lastDeliveredToTopic(chatId, topicId) {
@@ -46,7 +49,7 @@ export function openStoreReport(path: string, now: () => number): StoreReport | 
     },
     summary() {
       const count = (state: string) =>
-        one<{ n: number; oldest: number | null }>('SELECT COUNT(*) AS n, MIN(received_at) AS oldest FROM inbox WHERE state = ?', state)!;
+        one<{ n: number; oldest: number | null }>(`SELECT COUNT(*) AS n, MIN(received_at) AS oldest FROM ${outbox} WHERE state = ?`, state)!;
       const parked = count('parked');
       const pending = count('pending');
       const since = now() - DAY_MS;
@@ -55,9 +58,9 @@ export function openStoreReport(path: string, now: () => number): StoreReport | 
         parked: parked.n,
         lastParked:
           one<{ at: number; reason: string }>(
-            "SELECT done_at AS at, last_error AS reason FROM inbox WHERE state = 'parked' ORDER BY done_at DESC LIMIT 1",
+            `SELECT done_at AS at, last_error AS reason FROM ${outbox} WHERE state = 'parked' ORDER BY done_at DESC LIMIT 1`,
           ) ?? null,
-        lastDeliveredAt: one<{ at: number | null }>("SELECT MAX(done_at) AS at FROM inbox WHERE state IN ('sent', 'merged')")?.at ?? null,
+        lastDeliveredAt: one<{ at: number | null }>(`SELECT MAX(done_at) AS at FROM ${outbox} WHERE state IN ('sent', 'merged')`)?.at ?? null,
         pending: pending.n,
         oldestPendingAt: pending.oldest,
         retries: retries.n,

@@ -1,20 +1,10 @@
 // The button vocabulary as pure functions: callback data, keyboards, the exact Sentry bodies,
 // status lines, and what a press decides.
 import { describe, expect, it } from 'vitest';
-import {
-  actionKeyboard,
-  actionLine,
-  callbackData,
-  decidePress,
-  EXPIRED,
-  failureAnswer,
-  parseCallbackData,
-  sentryBody,
-  statusAfter,
-  whoPressed,
-  type PressInput,
-  type SentryAction,
-} from '../../src/act/actions.js';
+import { decidePress, EXPIRED, failureAnswer, sentryBody, type PressInput } from '../../src/act/press.js';
+import { actionLine, callbackData, parseCallbackData, whoPressed, type SentryAction } from '../../src/issue/actions.js';
+import { statusAfter } from '../../src/issue/state.js';
+import { actionKeyboard } from '../../src/render/keyboard.js';
 import type { CallbackRow } from '../../src/store/store.js';
 
 const KEY = 'Ab3_-x9QzK';

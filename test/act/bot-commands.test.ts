@@ -1,9 +1,10 @@
 // Bot commands end to end through the receiver's update loop: /chatid, /status, /mute and
 // /unmute (with an alert held back and counted), /help; strangers elsewhere are ignored.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BOT_COMMANDS } from '../../src/act/commands.js';
+import { BOT_COMMANDS } from '../../src/act/command-parse.js';
 import type { FakeMessage, TgUser } from '../fakes/telegram.js';
 import { ANN, CHAT, eventAlert, issueUrl, issueWebhook, JANE, settle, startRig, STRANGER, type Rig } from './harness.js';
+import { connectionOf } from '../../src/store/testing.js';
 
 let rig: Rig;
 beforeEach(async () => {
@@ -113,7 +114,7 @@ describe('/mute and /unmute', () => {
     expect(rig.tg.messagesIn(CHAT).filter((m) => m.replyTo === undefined)).toEqual([msg]);
     expect(msg.text).toBe(before);
     // Muted rows point at the issue's message, so nothing is unaccounted for.
-    const rows = rig.receiver.store.db.prepare(`SELECT state, message_id AS messageId FROM inbox WHERE state = 'muted'`).all();
+    const rows = connectionOf(rig.receiver.store).prepare(`SELECT state, message_id AS messageId FROM outbox WHERE state = 'muted'`).all();
     expect(rows).toEqual([
       { state: 'muted', messageId: msg.messageId },
       { state: 'muted', messageId: msg.messageId },

@@ -2,7 +2,7 @@
 // fake Telegram by long polling, changes the issue in the fake Sentry (exact PUT bodies) and
 // edits the message; refusals and errors leave everything as it was.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXPIRED } from '../../src/act/actions.js';
+import { EXPIRED } from '../../src/act/press.js';
 import { CHAT, eventAlert, issueUrl, issueWebhook, ORG, settle, snapshot, startRig, STRANGER, ANN, type Rig } from './harness.js';
 
 let rig: Rig;

@@ -1,18 +1,7 @@
 // Bot commands as pure functions: parsing what was typed and the text of the answers.
 import { describe, expect, it } from 'vitest';
-import {
-  chatIdText,
-  helpText,
-  MUTE_USAGE,
-  parseCommand,
-  parseDuration,
-  parseIssueRef,
-  parseMute,
-  parseUnmute,
-  statusText,
-  UNMUTE_USAGE,
-  type StatusView,
-} from '../../src/act/commands.js';
+import { chatIdText, helpText, statusText, type StatusView } from '../../src/act/bot-commands.js';
+import { MUTE_USAGE, parseCommand, parseDuration, parseIssueRef, parseMute, parseUnmute, UNMUTE_USAGE } from '../../src/act/command-parse.js';
 
 describe('parseCommand', () => {
   it.each([

@@ -3,8 +3,8 @@
 // repeats in a group becomes a digest; a muted issue's repeats add nothing.
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from '../../src/deliver/dispatcher.js';
-import { createTelegramStatus } from '../../src/deliver/status.js';
-import { createTelegram } from '../../src/deliver/telegram.js';
+import { createTelegramStatus } from '../../src/telegram/reachability.js';
+import { createTelegram } from '../../src/telegram/client.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createIntake, type Intake } from '../../src/receive/intake.js';
 import { openStore, type Store } from '../../src/store/store.js';

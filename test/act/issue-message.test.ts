@@ -1,21 +1,10 @@
 // One message per issue, decided by pure functions: which waiting alerts edit the message,
 // which start a new one, which a mute holds back, and what the message then says.
 import { describe, expect, it } from 'vitest';
-import { actionKeyboard } from '../../src/act/actions.js';
-import {
-  applyAction,
-  applyIncoming,
-  OPEN,
-  planIssue,
-  renderIssueMessage,
-  rowKind,
-  stateFromAlert,
-  statusBlock,
-  type Incoming,
-  type IssueState,
-  type IssueView,
-  type RowKind,
-} from '../../src/deliver/issue-message.js';
+import { actionKeyboard } from '../../src/render/keyboard.js';
+import { planIssue, type IssueView } from '../../src/issue/plan.js';
+import { applyAction, applyChange, OPEN, rowKind, stateFromAlert, type IssueChange, type IssueState, type RowKind } from '../../src/issue/state.js';
+import { renderIssueMessage, statusBlock } from '../../src/render/issue-message.js';
 import { groupKey } from '../../src/group/group-key.js';
 import type { Alert } from '../../src/normalise/alert.js';
 
@@ -39,7 +28,7 @@ function issueAlert(action: string, over: Partial<Alert> = {}): Alert {
   };
 }
 
-function row(kind: RowKind, minutes: number, alert?: Alert): Incoming {
+function row(kind: RowKind, minutes: number, alert?: Alert): IssueChange {
   const a = alert ?? (kind === 'occurrence' ? eventAlert() : issueAlert(kind));
   return { kind, receivedAt: T0 + minutes * MIN, alert: () => a };
 }
@@ -98,8 +87,8 @@ describe('state changes from webhooks', () => {
     ['assigned', {}, 'assigned', { assignee: 'Jane Doe' }, { state: { assignee: 'Jane Doe' }, regression: false }],
     ['created for an existing message', { status: 'resolved' }, 'created', {}, { state: { status: 'resolved' }, regression: false }],
   ])('%s', (_name, before, kind, alert, expected) => {
-    const r: Incoming = { kind, receivedAt: at, alert: () => issueAlert(kind === 'occurrence' ? 'created' : kind, alert) };
-    expect(applyIncoming({ ...OPEN, ...before }, r)).toEqual({ state: { ...OPEN, ...before, ...expected.state }, regression: expected.regression });
+    const r: IssueChange = { kind, receivedAt: at, alert: () => issueAlert(kind === 'occurrence' ? 'created' : kind, alert) };
+    expect(applyChange({ ...OPEN, ...before }, r)).toEqual({ state: { ...OPEN, ...before, ...expected.state }, regression: expected.regression });
   });
 
   it('a press Sentry accepted: its answer decides the status, the line names the presser', () => {

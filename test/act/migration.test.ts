@@ -6,6 +6,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/store.js';
 import { tempDir } from '../helpers.js';
+import { connectionOf } from '../../src/store/testing.js';
 
 let dir: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -33,8 +34,8 @@ it('upgrades a schema-1 database in place', () => {
   old.close();
 
   const store = openStore({ dataDir: dir.path });
-  expect(store.db.pragma('user_version', { simple: true })).toBe(2);
-  expect(store.db.prepare('SELECT group_key AS k FROM inbox ORDER BY id').all()).toEqual([{ k: 'issue:42' }, { k: 'issue:43' }, { k: null }]);
+  expect(connectionOf(store).pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+  expect(connectionOf(store).prepare('SELECT group_key AS k FROM outbox ORDER BY id').all()).toEqual([{ k: 'issue:42' }, { k: 'issue:43' }, { k: null }]);
   expect(store.messageForGroup('issue:42', '-100')).toMatchObject({
     messageId: 5,
     count: 3,
@@ -49,7 +50,7 @@ it('upgrades a schema-1 database in place', () => {
   store.close();
 
   const again = openStore({ dataDir: dir.path });
-  expect(again.db.pragma('user_version', { simple: true })).toBe(2);
+  expect(connectionOf(again).pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
   expect(again.messageForGroup('issue:42', '-100')?.issueId).toBe('42');
   again.close();
 });

@@ -3,7 +3,8 @@
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONFLICT_MESSAGE, OFFSET_KEY, startUpdateLoop, type UpdateLoop } from '../../src/act/updates.js';
-import { createTelegram, type TgUpdate } from '../../src/deliver/telegram.js';
+import { createTelegram } from '../../src/telegram/client.js';
+import type { TgUpdate } from '../../src/telegram/types.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';

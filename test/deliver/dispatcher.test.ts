@@ -2,12 +2,13 @@
 // real pacing (shortened so the suite stays quick).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from '../../src/deliver/dispatcher.js';
-import { createTelegramStatus } from '../../src/deliver/status.js';
-import { createTelegram } from '../../src/deliver/telegram.js';
+import { createTelegramStatus } from '../../src/telegram/reachability.js';
+import { createTelegram } from '../../src/telegram/client.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createIntake, type Intake } from '../../src/receive/intake.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';
+import { connectionOf } from '../../src/store/testing.js';
 
 const PRIVATE = 4242;
 const GROUP = -1009999;
@@ -64,7 +65,7 @@ async function accept(intake: Intake, payload: unknown, resource = 'event_alert'
 }
 
 function states() {
-  return store.db.prepare(`SELECT state, COUNT(*) AS n FROM inbox GROUP BY state`).all() as { state: string; n: number }[];
+  return connectionOf(store).prepare(`SELECT state, COUNT(*) AS n FROM outbox GROUP BY state`).all() as { state: string; n: number }[];
 }
 
 beforeEach(async () => {
@@ -91,7 +92,7 @@ describe('transient failures are retried', () => {
     const msg = tg.messagesIn(PRIVATE)[0]!;
     expect(msg.text).toContain('Error in 1');
     expect(store.row(id!)).toMatchObject({ state: 'sent', messageId: msg.messageId });
-    const retries = store.db.prepare(`SELECT COUNT(*) AS n FROM attempts WHERE outcome = 'retry'`).get() as { n: number };
+    const retries = connectionOf(store).prepare(`SELECT COUNT(*) AS n FROM attempts WHERE outcome = 'retry'`).get() as { n: number };
     expect(retries.n).toBe(5);
   });
 

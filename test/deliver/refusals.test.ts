@@ -4,8 +4,10 @@
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDispatcher, type Dispatcher } from '../../src/deliver/dispatcher.js';
-import { createTelegramStatus } from '../../src/deliver/status.js';
-import { classifyTelegramError, createTelegram, TelegramApiError } from '../../src/deliver/telegram.js';
+import { createTelegramStatus } from '../../src/telegram/reachability.js';
+import { classifyTelegramError } from '../../src/deliver/telegram-verdict.js';
+import { createTelegram } from '../../src/telegram/client.js';
+import { TelegramApiError } from '../../src/telegram/errors.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createIntake, type Intake } from '../../src/receive/intake.js';
 import { openStore, type Store } from '../../src/store/store.js';

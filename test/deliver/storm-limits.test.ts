@@ -4,6 +4,7 @@
 // own message, in a repeat counter, on a digest line — or is counted as muted.
 import { afterEach, describe, expect, it } from 'vitest';
 import { accept, logTimeline, shownCounts, startStormRig, stormAlert, type StormRig } from './storm-rig.js';
+import { connectionOf } from '../../src/store/testing.js';
 
 const GROUP = -1001230000001;
 const MUTED = 99;
@@ -60,7 +61,7 @@ describe('alert storm under real Telegram limits and production settings', () =>
     const total = [...accepted.values()].reduce((a, b) => a + b, 0);
     const inGroup = r.tg.calls.filter((c) => String(c.params.chat_id) === String(GROUP));
     const states = Object.fromEntries(
-      (r.store.db.prepare(`SELECT state, COUNT(*) AS n FROM inbox GROUP BY state`).all() as { state: string; n: number }[]).map((s) => [s.state, s.n]),
+      (connectionOf(r.store).prepare(`SELECT state, COUNT(*) AS n FROM outbox GROUP BY state`).all() as { state: string; n: number }[]).map((s) => [s.state, s.n]),
     );
     console.log(
       `storm: ${total} alerts accepted for ${accepted.size} issues; ${inGroup.length} Telegram calls into the group ` +

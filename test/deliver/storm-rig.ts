@@ -4,8 +4,8 @@
 // millisecond, also while a request is in flight: calls reach the fake a little later than the
 // pacer planned them, as they would over a network.
 import { createDispatcher, type ActionsConfig, type Dispatcher } from '../../src/deliver/dispatcher.js';
-import { createTelegramStatus } from '../../src/deliver/status.js';
-import { createTelegram, type Telegram } from '../../src/deliver/telegram.js';
+import { createTelegramStatus } from '../../src/telegram/reachability.js';
+import { createTelegram, type Telegram } from '../../src/telegram/client.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createIntake, type Intake } from '../../src/receive/intake.js';
 import { openStore, type Store } from '../../src/store/store.js';

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_PATH } from '../../src/receive/verify.js';
 import { fixture, sentryRequest } from '../helpers.js';
 import { startReceiverRig, type ReceiverRig } from './rig.js';
+import { connectionOf } from '../../src/store/testing.js';
 
 const mayNotMount = process.getuid?.() !== 0 && !process.env.CI;
 
@@ -71,7 +72,7 @@ describe.skipIf(mayNotMount)('disk full on a real tmpfs', () => {
     expect(refused?.body).toEqual({ status: 'error', message: expect.stringMatching(/^Could not store the alert: the disk is full/) });
     // Every 202 before the refusal is a row on disk; the refused one is not.
     const accepted = 1 + answers.filter((s) => s === 202).length;
-    expect(rig.receiver.store.db.prepare('SELECT COUNT(*) AS n FROM inbox').get()).toEqual({ n: accepted });
+    expect(connectionOf(rig.receiver.store).prepare('SELECT COUNT(*) AS n FROM outbox').get()).toEqual({ n: accepted });
 
     const sick = await fetch(`${rig.receiver.localUrl}/health`);
     expect(sick.status).toBe(503);
@@ -97,6 +98,6 @@ describe.skipIf(mayNotMount)('disk full on a real tmpfs', () => {
     expect(JSON.parse(last), last).toMatchObject({ status: 'ok', storage: { ok: true } });
     const again = await post();
     expect(again.status).toBe(202);
-    expect(rig.receiver.store.db.prepare('SELECT COUNT(*) AS n FROM inbox').get()).toEqual({ n: accepted + 1 });
+    expect(connectionOf(rig.receiver.store).prepare('SELECT COUNT(*) AS n FROM outbox').get()).toEqual({ n: accepted + 1 });
   });
 });

@@ -7,6 +7,7 @@ import type { FdatasyncFn } from '../../src/store/store.js';
 import { WEBHOOK_PATH } from '../../src/receive/verify.js';
 import { fixture, sentryRequest } from '../helpers.js';
 import { collect, httpText, openSocket, parseAnswer, startReceiverRig, type ReceiverRig } from './rig.js';
+import { connectionOf } from '../../src/store/testing.js';
 
 let rig: ReceiverRig | undefined;
 afterEach(async () => {
@@ -46,7 +47,7 @@ describe('fsync before the answer (SENTRY_TG_FSYNC=full, the default)', () => {
 
     await until(() => held.length === 1);
     // The row is committed (the dispatcher may even start on it), but Sentry is not told yet.
-    expect(rig.receiver.store.db.prepare('SELECT COUNT(*) AS n FROM inbox').get()).toEqual({ n: 1 });
+    expect(connectionOf(rig.receiver.store).prepare('SELECT COUNT(*) AS n FROM outbox').get()).toEqual({ n: 1 });
     await sleep(500);
     expect(received).toBe('');
 

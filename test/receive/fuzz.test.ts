@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_PATH } from '../../src/receive/verify.js';
 import { fixture, sentryRequest } from '../helpers.js';
 import { rawRequest, startReceiverRig, type ReceiverRig } from './rig.js';
+import { connectionOf } from '../../src/store/testing.js';
 
 const RUNS = 800;
 
@@ -118,7 +119,7 @@ describe('the production listener under random requests', () => {
     );
     // Still serving, nothing stored, nothing sent.
     expect((await fetch(`${rig.receiver.localUrl}/health`)).status).toBe(200);
-    expect(rig.receiver.store.db.prepare('SELECT COUNT(*) AS n FROM inbox').get()).toEqual({ n: 0 });
+    expect(connectionOf(rig.receiver.store).prepare('SELECT COUNT(*) AS n FROM outbox').get()).toEqual({ n: 0 });
     expect(rig.tg.callsTo('sendMessage')).toHaveLength(0);
     expect(rig.tg.messages).toHaveLength(0);
     // The run must have reached the parts that matter, not only the parser's refusals.

@@ -6,6 +6,7 @@ import { staleTimestamp } from '../../src/receive/webhook.js';
 import { WEBHOOK_PATH } from '../../src/receive/verify.js';
 import { fixture, sentryRequest } from '../helpers.js';
 import { startReceiverRig, type ReceiverRig } from './rig.js';
+import { connectionOf } from '../../src/store/testing.js';
 
 // Noon, 1 June 2026, in the receiver's clock; Sentry's timestamps are relative to it.
 const NOW_MS = Date.UTC(2026, 5, 1, 12, 0, 0);
@@ -39,11 +40,11 @@ describe('replay window (default 300 s)', () => {
     ['a day old', NOW_S - 86_400, /is 86400 s old/],
     ['301 s in the future', NOW_S + 301, /is 301 s in the future/],
   ])('refuses a signed webhook %s with 401 and stores nothing', async (_name, ts, message) => {
-    const before = rig.receiver.store.db.prepare('SELECT COUNT(*) AS n FROM inbox').get();
+    const before = connectionOf(rig.receiver.store).prepare('SELECT COUNT(*) AS n FROM outbox').get();
     const res = await post(rig, String(ts));
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ status: 'error', message: expect.stringMatching(message) });
-    expect(rig.receiver.store.db.prepare('SELECT COUNT(*) AS n FROM inbox').get()).toEqual(before);
+    expect(connectionOf(rig.receiver.store).prepare('SELECT COUNT(*) AS n FROM outbox').get()).toEqual(before);
   });
 
   it.each([['now', NOW_S], ['299 s old', NOW_S - 299], ['299 s ahead', NOW_S + 299], ['fractional seconds', NOW_S - 1.5]])(

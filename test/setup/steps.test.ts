@@ -1,6 +1,6 @@
 // The pure decisions inside the setup steps, as table tests.
 import { describe, expect, it } from 'vitest';
-import type { TgUpdate } from '../../src/deliver/telegram.js';
+import type { TgUpdate } from '../../src/telegram/types.js';
 import type { SentryApp, SentryRule } from '../../src/sentry/api.js';
 import { chatLabel, chatsFromUpdates } from '../../src/commands/setup/chat.js';
 import {

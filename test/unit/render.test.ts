@@ -4,7 +4,7 @@ import { render, renderDigest } from '../../src/render/render.js';
 import { compile, escapeHtml, renderTokens } from '../../src/render/template.js';
 import { cutUtf16, renderToFit, visibleText } from '../../src/render/fit.js';
 import { linkUrl, textOnlyUrl } from '../../src/render/link.js';
-import { actionKeyboard } from '../../src/act/actions.js';
+import { actionKeyboard } from '../../src/render/keyboard.js';
 import { isAcceptedHttpUrl, parseTelegramHtml } from '../fakes/telegram-html.js';
 
 function alert(over: Partial<Alert> = {}): Alert {

@@ -1,13 +1,10 @@
 // Telegram checks: the token (getMe), the chat and the bot's right to post there (getChat,
 // getChatMember), and the forum topic. Problems are described with the same hints a failed
 // delivery gets (`telegramHint`), so doctor and test-send say the same thing.
-import {
-  createTelegram,
-  TelegramApiError,
-  telegramHint,
-  type TgChat,
-  type TgUser,
-} from '../../deliver/telegram.js';
+import { telegramHint } from '../../deliver/telegram-verdict.js';
+import { createTelegram } from '../../telegram/client.js';
+import { TelegramApiError } from '../../telegram/errors.js';
+import type { TgChat, TgUser } from '../../telegram/types.js';
 import { probeChat, type PostRefusal } from '../can-post.js';
 import { checker, messageOf, type CheckResult, type DoctorEnv } from './check.js';
 import { when, type StoreReport } from './store.js';

@@ -1,6 +1,6 @@
 // What chat discovery found in the bot's updates: chats, forum topics (with their names when
 // an update carried them) and the people who wrote. Pure.
-import type { TgChat, TgMessage, TgUpdate } from '../../deliver/telegram.js';
+import type { TgChat, TgMessage, TgUpdate } from '../../telegram/types.js';
 
 export interface ChatAnswer {
   chatId: string;

@@ -3,7 +3,8 @@
 // time and list the private chats, groups and topics that wrote to it.
 import { probeChat, type PostRefusal } from '../can-post.js';
 import { OPTIONS } from '../../config/options.js';
-import { TelegramApiError, type TgChat, type TgUpdate } from '../../deliver/telegram.js';
+import { TelegramApiError } from '../../telegram/errors.js';
+import type { TgChat, TgUpdate } from '../../telegram/types.js';
 import { chatLabel, chatsFromUpdates, type ChatAnswer, type FoundChat } from './chat-found.js';
 
 export { chatLabel, chatsFromUpdates, type ChatAnswer, type FoundChat, type SeenUser } from './chat-found.js';

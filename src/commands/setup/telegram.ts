@@ -1,13 +1,9 @@
 // Telegram questions: the bot token (masked, checked with getMe) and, in the work phase, the
 // confirmation message to the chosen chat or topic.
-import {
-  createTelegram,
-  TelegramApiError,
-  TelegramNetworkError,
-  telegramHint,
-  type Telegram,
-  type TgUser,
-} from '../../deliver/telegram.js';
+import { telegramHint } from '../../deliver/telegram-verdict.js';
+import { createTelegram, type Telegram } from '../../telegram/client.js';
+import { TelegramApiError, TelegramNetworkError } from '../../telegram/errors.js';
+import type { TgUser } from '../../telegram/types.js';
 import { OPTIONS } from '../../config/options.js';
 import { UserError } from '../../errors.js';
 import { registerSecret } from '../../log/redact.js';

@@ -1,6 +1,7 @@
 // Safe readers for untrusted payloads. Every field of a Sentry body may be missing, null or of
 // the wrong type (an attacker, a future Sentry version), so nothing here throws and every reader
 // answers `undefined` (or an empty array) when the value is not what it should be.
+import { clip } from './text.js';
 
 export type Obj = Readonly<Record<string, unknown>>;
 
@@ -48,24 +49,6 @@ export function idStr(x: unknown): string | undefined {
   return s === undefined ? undefined : clip(s, MAX_ID_CHARS);
 }
 
-/** Shortens to at most `max` characters (ending in "…"), never splitting a surrogate pair. */
-export function clip(s: string, max: number): string {
-  if (s.length <= max) return s;
-  let end = Math.max(0, max - 1);
-  const last = s.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-  return `${s.slice(0, end)}…`;
-}
-
-/** `archived_until_escalating` → `archived until escalating`. */
-export function humanise(s: string): string {
-  return s.replace(/_+/g, ' ').trim();
-}
-
-export function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
 /** The URL, normalised, when it is an absolute http(s) URL; anything else (javascript:...) is dropped. */
 export function httpUrl(x: unknown): string | undefined {
   const s = str(x);
@@ -96,23 +79,6 @@ export function toIso(x: unknown): string | undefined {
   if (ms === undefined || !Number.isFinite(ms)) return undefined;
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
-/** `30` → `30 min`, `60` → `1 h`, `1440` → `1 d`. */
-export function minutesText(minutes: number): string {
-  if (minutes > 0 && minutes % 1440 === 0) return `${minutes / 1440} d`;
-  if (minutes > 0 && minutes % 60 === 0) return `${minutes / 60} h`;
-  return `${minutes} min`;
-}
-
-/** FNV-1a, 32 bit, hex: a short stable digest of free text for dedup keys (not for security). */
-export function fnv1a(s: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    hash ^= s.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 /** Name of the actor (`{type, id, name}`) who caused the webhook. */

@@ -1,119 +1,17 @@
-// Bot commands: /chatid, /status, /mute, /unmute, /help. Parsing and the answers' text are pure
-// functions; the handler checks who asks, reads or writes the store and replies. Commands are
-// answered in the configured alert chat, or to allow-listed users anywhere; everyone else is
-// ignored without a word (a bot that answers strangers tells them it exists).
+// Bot commands: /chatid, /status, /mute, /unmute, /help. Parsing (command-parse.ts) and the
+// answers' text are pure functions; the handler checks who asks, reads or writes the store and
+// replies. Commands are answered in the configured alert chat, or to allow-listed users
+// anywhere; everyone else is ignored without a word (a bot that answers strangers tells them
+// it exists).
 import type { Dispatcher } from '../deliver/dispatcher.js';
-import type { TgChat, TgMessage } from '../deliver/telegram.js';
+import type { TgChat, TgMessage } from '../telegram/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Alert } from '../normalise/alert.js';
 import { escapeHtml } from '../render/template.js';
 import type { Store } from '../store/store.js';
+import { BOT_COMMANDS, parseCommand, type IssueRef, parseMute, parseUnmute } from './command-parse.js';
 import type { UpdatesState } from './updates.js';
 
-export const BOT_COMMANDS = [
-  { command: 'chatid', description: 'This chat’s id and topic id (for SENTRY_ALERT_CHAT_ID and SENTRY_ALERT_TOPIC_ID)' },
-  { command: 'status', description: 'Receiver health: queue, last delivery, undeliverable alerts, mutes' },
-  { command: 'mute', description: 'Silence one issue in this chat: /mute FRONT-END-9 2h' },
-  { command: 'unmute', description: 'End a mute: /unmute FRONT-END-9' },
-  { command: 'help', description: 'What this bot does and who may use it' },
-];
-
-// ---- parsing ------------------------------------------------------------------------------
-
-export interface Command {
-  name: string;
-  args: string[];
-}
-
-/** `/name@bot args…`; null when it is not a command, or is addressed to another bot. */
-export function parseCommand(text: string | undefined, botUsername: string | null): Command | null {
-  const m = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+([\s\S]*))?$/.exec((text ?? '').trim());
-  if (!m) return null;
-  const bot = botUsername?.replace(/^@/, '').toLowerCase();
-  if (m[2] && bot && m[2].toLowerCase() !== bot) return null;
-  return { name: m[1]!.toLowerCase(), args: (m[3] ?? '').split(/\s+/).filter(Boolean) };
-}
-
-const MINUTE_MS = 60_000;
-export const MAX_MUTE_MS = 30 * 24 * 60 * MINUTE_MS;
-
-const UNITS: { re: RegExp; ms: number; word: string }[] = [
-  { re: /^(m|min|mins|minutes?)$/i, ms: MINUTE_MS, word: 'min' },
-  { re: /^(h|hr|hrs|hours?)$/i, ms: 60 * MINUTE_MS, word: 'h' },
-  { re: /^(d|days?)$/i, ms: 24 * 60 * MINUTE_MS, word: 'd' },
-  { re: /^(w|weeks?)$/i, ms: 7 * 24 * 60 * MINUTE_MS, word: 'w' },
-];
-
-/** `30m`, `2h`, `1d`, `1w` (up to 30 days); null when it is not a duration. */
-export function parseDuration(raw: string): { ms: number; text: string } | null {
-  const m = /^(\d{1,5})\s*([a-z]+)$/i.exec(raw.trim());
-  if (!m) return null;
-  const n = Number(m[1]);
-  const unit = UNITS.find((u) => u.re.test(m[2]!));
-  if (!unit || n < 1) return null;
-  const ms = n * unit.ms;
-  return ms <= MAX_MUTE_MS ? { ms, text: `${n} ${unit.word}` } : null;
-}
-
-export interface IssueRef {
-  issueId: string | null;
-  shortId: string | null;
-  /** How answers and /status name it. */
-  label: string;
-}
-
-/** A Sentry issue link (…/issues/1234/…), an issue id (1234) or a short id (FRONT-END-9). */
-export function parseIssueRef(raw: string): IssueRef | null {
-  const s = raw.trim().replace(/^<|>$/g, '');
-  if (/^https?:\/\//i.test(s)) {
-    let url: URL;
-    try {
-      url = new URL(s);
-    } catch {
-      return null;
-    }
-    const id = /\/issues\/(\d{1,20})(?:\/|$)/.exec(url.pathname)?.[1];
-    return id ? { issueId: id, shortId: null, label: `issue ${id}` } : null;
-  }
-  if (/^\d{1,20}$/.test(s)) return { issueId: s, shortId: null, label: `issue ${s}` };
-  if (/^[A-Za-z0-9][A-Za-z0-9_.-]*-[A-Za-z0-9]+$/.test(s) && /[A-Za-z]/.test(s)) {
-    const shortId = s.toUpperCase();
-    return { issueId: null, shortId, label: shortId };
-  }
-  return null;
-}
-
-export const MUTE_USAGE =
-  'Usage: /mute <short id, issue link or issue id> <duration>, e.g. /mute FRONT-END-9 2h (or reply to an alert with /mute 2h). Durations: 30m, 2h, 1d, up to 30d.';
-export const UNMUTE_USAGE = 'Usage: /unmute <short id, issue link or issue id>, or reply to an alert with /unmute.';
-
-/** `/mute` arguments; `replied` is the issue of the alert the command replies to, if any. */
-export function parseMute(args: string[], replied: IssueRef | null): { ref: IssueRef; duration: { ms: number; text: string } } | { error: string } {
-  if (args.length === 1 && replied) {
-    const duration = parseDuration(args[0]!);
-    return duration ? { ref: replied, duration } : { error: MUTE_USAGE };
-  }
-  if (args.length !== 2) return { error: MUTE_USAGE };
-  for (const [r, d] of [
-    [args[0]!, args[1]!],
-    [args[1]!, args[0]!],
-  ] as const) {
-    const duration = parseDuration(d);
-    const ref = parseIssueRef(r);
-    if (duration && ref) return { ref, duration };
-  }
-  return { error: MUTE_USAGE };
-}
-
-export function parseUnmute(args: string[], replied: IssueRef | null): IssueRef | { error: string } {
-  if (args.length === 0 && replied) return replied;
-  if (args.length !== 1) return { error: UNMUTE_USAGE };
-  return parseIssueRef(args[0]!) ?? { error: UNMUTE_USAGE };
-}
-
-// ---- answers --------------------------------------------------------------------------------
-
-/** `2024-05-01 14:02 UTC` */
 export function when(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }

@@ -1,0 +1,124 @@
+// Deciding what one chat's waiting alerts become: grouped into units (one per issue, or one
+// alert alone), each issue unit planned against its current message (issue/plan.ts), mutes
+// settled at once without a Telegram call.
+import { issueIdOf } from '../group/group-key.js';
+import { planIssue, type IssuePlan } from '../issue/plan.js';
+import { rowKind, type IssueChange } from '../issue/state.js';
+import type { Alert } from '../normalise/alert.js';
+import { normalise } from '../normalise/normalise.js';
+import type { MessageRow, PendingRow } from '../store/store.js';
+import type { DeliveryContext } from './context.js';
+import { viewOfRow } from './message-rows.js';
+
+/** The waiting alerts of one issue (or one alert alone) and the message they bear on. */
+export interface Unit {
+  groupKey: string | null;
+  rows: PendingRow[];
+  /** The issue's newest message (any age), or a digest listing it (within the storm window). */
+  existing: MessageRow | null;
+  plan?: Exclude<IssuePlan, { do: 'mute' }>;
+}
+
+export type Planner = ReturnType<typeof createPlanner>;
+
+export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 'storm'>) {
+  const { store, logger, storm } = ctx;
+
+  function unitsOf(chatId: string, rows: PendingRow[], at: number): Unit[] {
+    const byKey = new Map<string, Unit>();
+    const units: Unit[] = [];
+    for (const row of rows) {
+      const key = row.groupKey ?? `row:${row.id}`;
+      let unit = byKey.get(key);
+      if (!unit) {
+        unit = { groupKey: row.groupKey, rows: [], existing: row.groupKey ? existingMessage(chatId, row.groupKey, at) : null };
+        byKey.set(key, unit);
+        units.push(unit);
+      }
+      unit.rows.push(row);
+    }
+    return units;
+  }
+
+  function existingMessage(chatId: string, groupKey: string, at: number): MessageRow | null {
+    // An issue's own message is kept in sync for as long as retention keeps it; the planner
+    // decides whether a late repeat still edits it.
+    const own = store.messageForGroup(groupKey, chatId);
+    if (own && own.kind === 'alert') return own;
+    return recentDigest(chatId, groupKey, at);
+  }
+
+  function recentDigest(chatId: string, groupKey: string, at: number): MessageRow | null {
+    const digestId = store.digestFor(chatId, groupKey);
+    const digest = digestId === null ? null : store.message(chatId, digestId);
+    return digest && at - digest.lastSeen < storm.windowMs ? digest : null;
+  }
+
+  function alertOf(row: PendingRow): Alert {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse((store.body(row.id) ?? Buffer.from('null')).toString('utf8'));
+    } catch {
+      parsed = null; // accepted bodies are valid JSON; this only guards a damaged database
+    }
+    return normalise({ resource: row.resource === 'legacy' ? undefined : row.resource, body: parsed });
+  }
+
+  function incoming(row: PendingRow): IssueChange {
+    let alert: Alert | undefined;
+    return {
+      // Grouped rows are occurrences or lifecycle webhooks by construction (see groupKey).
+      kind: rowKind(row.resource, row.action) ?? 'occurrence',
+      receivedAt: row.receivedAt,
+      alert: () => (alert ??= alertOf(row)),
+    };
+  }
+
+  /**
+   * `shortIdMutes`: the chat has mutes by short id (FRONT-END-9) not tied to an issue id; only
+   * issue payloads name the short id, so those rows are read to match them.
+   */
+  function isMuted(chatId: string, unit: Unit, rows: IssueChange[], at: number, shortIdMutes: boolean): boolean {
+    const issueId = issueIdOf(unit.groupKey);
+    if (issueId === null) return false;
+    if (store.activeMute(chatId, issueId, null, at)) return true;
+    if (!shortIdMutes) return false;
+    const shortId = rows.find((r) => r.kind !== 'occurrence')?.alert().shortId ?? null;
+    return shortId !== null && store.activeMute(chatId, null, shortId, at) !== null;
+  }
+
+  function settleMuted(chatId: string, unit: Unit, take: number, at: number): void {
+    const ids = unit.rows.slice(0, take).map((r) => r.id);
+    store.finish(ids, 'muted', unit.existing?.messageId ?? null, at);
+    logger.info({ chatId, issue: issueIdOf(unit.groupKey), alerts: ids.length }, 'muted: not posted');
+  }
+
+  /**
+   * Plans an issue unit. Null: muted, settled at once without a Telegram call. Undefined: it
+   * adds to a recent digest's line instead.
+   */
+  function plan(chatId: string, unit: Unit, at: number, shortIdMutes: boolean): Unit['plan'] | null {
+    const rows = unit.rows.map(incoming);
+    const muted = isMuted(chatId, unit, rows, at, shortIdMutes);
+    if (unit.existing?.kind === 'digest') {
+      // Listed in a recent digest: repeats add to its line, unless the issue is muted.
+      if (muted) settleMuted(chatId, unit, unit.rows.length, at);
+      return muted ? null : undefined;
+    }
+    const current = unit.existing ? viewOfRow(unit.existing) : null;
+    const p = planIssue(current, rows, { muted, now: at, windowMs: storm.windowMs });
+    if (p.do === 'send' && p.reply && !p.regression && unit.existing) {
+      // A late repeat whose issue a newer digest already lists: it adds to that line.
+      const digest = recentDigest(chatId, unit.groupKey!, at);
+      if (digest && digest.messageId > unit.existing.messageId) {
+        unit.existing = digest;
+        return undefined;
+      }
+    }
+    if (p.do !== 'mute') return p;
+    settleMuted(chatId, unit, p.take, at);
+    return null;
+  }
+
+  return { unitsOf, recentDigest, alertOf, plan };
+}

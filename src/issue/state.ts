@@ -1,0 +1,134 @@
+// Where a Sentry issue stands, as its Telegram message shows it, and how waiting alerts and
+// accepted button presses change that. Pure.
+import { isLifecycleAction } from '../group/group-key.js';
+import type { Alert } from '../normalise/alert.js';
+import { actionLine, type SentryAction } from './actions.js';
+import { clock } from './clock.js';
+
+/**
+ * The status an issue message shows. Sentry's own vocabulary (sentry/api.ts ShownStatus) has
+ * more values; they are folded into these three.
+ */
+export type ShownStatus = 'unresolved' | 'resolved' | 'ignored';
+
+/** The status an action leaves the issue in. */
+export function statusAfter(code: SentryAction): ShownStatus {
+  return code === 'r' ? 'resolved' : code === 'ur' || code === 'ua' ? 'unresolved' : 'ignored';
+}
+
+export interface IssueState {
+  status: ShownStatus;
+  substatus: string | null;
+  assignee: string | null;
+  /** What last happened, e.g. "✅ Resolved by @jane · 14:02 UTC"; null on a fresh alert. */
+  line: string | null;
+  by: string | null;
+  at: number | null;
+}
+
+export const OPEN: IssueState = { status: 'unresolved', substatus: null, assignee: null, line: null, by: null, at: null };
+
+/** How a waiting alert bears on its issue: a new occurrence, or a lifecycle change. */
+export type RowKind = 'occurrence' | 'created' | 'resolved' | 'ignored' | 'unresolved' | 'assigned';
+
+const OCCURRENCE_RESOURCES: ReadonlySet<string> = new Set(['legacy', 'event_alert', 'error']);
+
+/** Null for rows that are not about an issue's state or occurrences. */
+export function rowKind(resource: string, action: string): RowKind | null {
+  if (resource === 'issue') return isLifecycleAction(action) ? (action as RowKind) : null;
+  return OCCURRENCE_RESOURCES.has(resource) ? 'occurrence' : null;
+}
+
+/** The state a first message shows: an issue payload says it, an error event means "open". */
+export function stateFromAlert(alert: Alert): IssueState {
+  if (alert.kind !== 'issue') return OPEN;
+  const status: ShownStatus = alert.status === 'resolved' ? 'resolved' : alert.status === 'archived' ? 'ignored' : 'unresolved';
+  return { ...OPEN, status, assignee: alert.assignee ?? null };
+}
+
+export interface IssueChange {
+  kind: RowKind;
+  receivedAt: number;
+  /** The parsed alert; read only when needed (bodies are large, occurrences many). */
+  alert: () => Alert;
+}
+
+/** "by Jane" for a person; Sentry itself (auto-resolve, escalation) is not named. */
+function byActor(alert: Alert): { text: string; who: string | null } {
+  const who = alert.actor && alert.actor.toLowerCase() !== 'sentry' ? alert.actor : null;
+  return { text: who ? ` by ${who}` : '', who };
+}
+
+/** One waiting alert (a change to the issue) applied to the state. A regression is reported, not applied. */
+export function applyChange(state: IssueState, row: IssueChange): { state: IssueState; regression: boolean } {
+  const same = { state, regression: false };
+  switch (row.kind) {
+    case 'occurrence':
+      return { state, regression: state.status === 'resolved' };
+    case 'created':
+      return same;
+    case 'resolved': {
+      if (state.status === 'resolved') return same;
+      const by = byActor(row.alert());
+      return {
+        state: { ...state, status: 'resolved', substatus: null, line: `✅ Resolved in Sentry${by.text} · ${clock(row.receivedAt)}`, by: by.who, at: row.receivedAt },
+        regression: false,
+      };
+    }
+    case 'ignored': {
+      if (state.status === 'ignored') return same;
+      const alert = row.alert();
+      const by = byActor(alert);
+      const how = alert.fields.find((f) => f.label === 'Archived')?.value;
+      return {
+        state: {
+          ...state,
+          status: 'ignored',
+          substatus: null,
+          line: `🔕 Archived in Sentry${how ? ` (${how})` : ''}${by.text} · ${clock(row.receivedAt)}`,
+          by: by.who,
+          at: row.receivedAt,
+        },
+        regression: false,
+      };
+    }
+    case 'unresolved': {
+      if (state.status === 'resolved') return { state, regression: true };
+      if (state.status !== 'ignored') return same;
+      const by = byActor(row.alert());
+      return {
+        state: { ...state, status: 'unresolved', substatus: null, line: `🔄 Unarchived in Sentry${by.text} · ${clock(row.receivedAt)}`, by: by.who, at: row.receivedAt },
+        regression: false,
+      };
+    }
+    case 'assigned': {
+      const assignee = row.alert().assignee ?? null;
+      return assignee === state.assignee ? same : { state: { ...state, assignee }, regression: false };
+    }
+  }
+}
+
+/** The state of a resolved issue that came back. */
+export function regressed(prev: IssueState, row: IssueChange): IssueState {
+  const by = row.kind === 'unresolved' ? byActor(row.alert()) : { text: '', who: null };
+  const reason = row.kind === 'unresolved' ? `unresolved in Sentry${by.text}` : 'a new event after it was resolved';
+  return { ...prev, status: 'unresolved', substatus: null, line: `🔁 Regressed: ${reason} · ${clock(row.receivedAt)}`, by: by.who, at: row.receivedAt };
+}
+
+/** A button press that Sentry accepted, applied to the state. */
+export function applyAction(
+  state: IssueState,
+  action: { code: SentryAction; who: string; at: number; status?: string | null; substatus?: string | null },
+): IssueState {
+  const answered = action.status === 'resolved' || action.status === 'ignored' || action.status === 'unresolved' ? action.status : null;
+  return {
+    ...state,
+    status: answered ?? statusAfter(action.code),
+    substatus: action.substatus ?? null,
+    line: actionLine(action.code, action.who, action.at),
+    by: action.who,
+    at: action.at,
+  };
+}
+
+/** What an issue message shows: its body alert, the issue state, occurrences and when last seen. */

@@ -1,0 +1,170 @@
+// The outbox: every accepted alert, its exact body, and where it stands (pending, sent, merged
+// into another alert's message, muted, or parked for a human), with the attempts log beside it.
+import { transactional, type Db } from './db.js';
+
+export interface NewAlertRow {
+  receivedAt: number;
+  requestId: string | null;
+  dedupKey: string | null;
+  resource: string;
+  action: string;
+  body: Buffer;
+  chatId: string;
+  threadId: number | null;
+  groupKey: string | null;
+}
+
+/** A waiting alert without its body (bodies are read only for the rows being rendered). */
+export interface PendingRow {
+  id: number;
+  receivedAt: number;
+  resource: string;
+  action: string;
+  chatId: string;
+  threadId: number | null;
+  groupKey: string | null;
+  attempts: number;
+  nextAttemptAt: number;
+}
+
+export interface StoreStats {
+  pending: number;
+  parked: number;
+  lastParked: { at: number; reason: string } | null;
+  lastDeliveredAt: number | null;
+  oldestPendingAt: number | null;
+  /** Alerts not posted because their issue was muted in their chat. */
+  muted: number;
+}
+
+export function outboxRepository(db: Db) {
+  const q = {
+    insert: db.prepare(
+      `INSERT OR IGNORE INTO outbox (received_at, request_id, dedup_key, resource, action, body, chat_id, thread_id, group_key, next_attempt_at)
+       VALUES (@receivedAt, @requestId, @dedupKey, @resource, @action, @body, @chatId, @threadId, @groupKey, @receivedAt)`,
+    ),
+    dueChats: db.prepare(
+      `SELECT chat_id AS chatId, MIN(next_attempt_at) AS dueAt FROM outbox WHERE state = 'pending' GROUP BY chat_id`,
+    ),
+    chatDueAt: db.prepare(`SELECT MIN(next_attempt_at) AS dueAt FROM outbox WHERE state = 'pending' AND chat_id = ?`),
+    body: db.prepare(`SELECT body FROM outbox WHERE id = ?`),
+    pendingFor: db.prepare(
+      `SELECT id, received_at AS receivedAt, resource, action, chat_id AS chatId, thread_id AS threadId,
+              group_key AS groupKey, attempts, next_attempt_at AS nextAttemptAt
+       FROM outbox WHERE state = 'pending' AND chat_id = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+    ),
+    finish: db.prepare(
+      `UPDATE outbox SET state = @state, message_id = @messageId, done_at = @now, last_error = NULL
+       WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'pending'`,
+    ),
+    retry: db.prepare(
+      `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = @at, last_error = @error
+       WHERE id IN (SELECT value FROM json_each(@ids))`,
+    ),
+    park: db.prepare(
+      `UPDATE outbox SET state = 'parked', last_error = @reason, done_at = @now
+       WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'pending'`,
+    ),
+    moveChat: db.prepare(`UPDATE outbox SET chat_id = @to WHERE chat_id = @from AND state = 'pending'`),
+    dropThread: db.prepare(`UPDATE outbox SET thread_id = NULL WHERE chat_id = @chatId AND thread_id = @threadId AND state = 'pending'`),
+    attempt: db.prepare(`INSERT INTO attempts (outbox_id, at, outcome, detail) VALUES (?, ?, ?, ?)`),
+    mutedSince: db.prepare(
+      `SELECT COUNT(*) AS n FROM outbox WHERE state = 'muted' AND chat_id = ? AND group_key = ? AND done_at >= ?`,
+    ),
+    countState: db.prepare(`SELECT state, COUNT(*) AS n, MIN(received_at) AS oldest FROM outbox GROUP BY state`),
+    lastParked: db.prepare(
+      `SELECT done_at AS at, last_error AS reason FROM outbox WHERE state = 'parked' ORDER BY done_at DESC LIMIT 1`,
+    ),
+    lastDelivered: db.prepare(`SELECT MAX(done_at) AS at FROM outbox WHERE state IN ('sent', 'merged')`),
+    recentFailures: db.prepare(
+      `SELECT outbox_id AS alertId, at, outcome, detail FROM attempts WHERE outcome NOT IN ('sent', 'edited', 'merged', 'muted') AND at >= ? ORDER BY at DESC LIMIT ?`,
+    ),
+    row: db.prepare(`SELECT id, state, message_id AS messageId, chat_id AS chatId, last_error AS lastError FROM outbox WHERE id = ?`),
+    prune: db.prepare(`DELETE FROM outbox WHERE state IN ('sent', 'merged', 'muted') AND done_at < ?`),
+    pruneAttempts: db.prepare(`DELETE FROM attempts WHERE at < ?`),
+  };
+
+  return {
+    /** Commits the rows in one transaction (one fsync). Returns, per row, its id or `duplicate`. */
+    acceptMany: transactional(db, (rows: NewAlertRow[]): { id: number | null; duplicate: boolean }[] =>
+      rows.map((r) => {
+        const res = q.insert.run(r);
+        return res.changes === 1 ? { id: Number(res.lastInsertRowid), duplicate: false } : { id: null, duplicate: true };
+      }),
+    ),
+    dueChats(): { chatId: string; dueAt: number }[] {
+      return q.dueChats.all() as { chatId: string; dueAt: number }[];
+    },
+    /** When the chat's next waiting alert is due, or null when nothing waits. */
+    chatDueAt(chatId: string): number | null {
+      return (q.chatDueAt.get(chatId) as { dueAt: number | null }).dueAt;
+    },
+    pendingFor(chatId: string, now: number, limit: number): PendingRow[] {
+      return q.pendingFor.all(chatId, now, limit) as PendingRow[];
+    },
+    body(id: number): Buffer | null {
+      return (q.body.get(id) as { body: Buffer } | undefined)?.body ?? null;
+    },
+    /**
+     * Marks rows delivered (`sent`) or reflected in another alert's message (`merged`), in one
+     * statement; one attempt row records the Telegram call that carried them all.
+     */
+    finish: transactional(db, (ids: number[], state: 'sent' | 'merged' | 'muted', messageId: number | null, now: number) => {
+      if (ids.length === 0) return;
+      q.finish.run({ ids: JSON.stringify(ids), state, messageId, now });
+      const more = ids.length > 1 ? ` with ${ids.length - 1} more` : '';
+      q.attempt.run(ids[0], now, state, `message ${messageId ?? '-'}${more}`);
+    }),
+    retryLater: transactional(db, (ids: number[], at: number, error: string, now: number) => {
+      if (ids.length === 0) return;
+      q.retry.run({ ids: JSON.stringify(ids), at, error });
+      q.attempt.run(ids[0], now, 'retry', ids.length > 1 ? `${error} (${ids.length} alerts)` : error);
+    }),
+    park: transactional(db, (ids: number[], reason: string, now: number) => {
+      if (ids.length === 0) return;
+      q.park.run({ ids: JSON.stringify(ids), reason, now });
+      q.attempt.run(ids[0], now, 'parked', ids.length > 1 ? `${reason} (${ids.length} alerts)` : reason);
+    }),
+    noteAttempt(id: number, outcome: string, detail: string | null, now: number): void {
+      q.attempt.run(id, now, outcome, detail);
+    },
+    /** Everything still waiting for `from` goes to `to` (see chats.ts for the record of it). */
+    moveChat(from: string, to: string): void {
+      q.moveChat.run({ from, to });
+    },
+    /** The forum topic is gone: everything waiting for it goes to the General topic. */
+    dropThread(chatId: string, threadId: number): void {
+      q.dropThread.run({ chatId, threadId });
+    },
+    mutedSince(chatId: string, groupKey: string, since: number): number {
+      return (q.mutedSince.get(chatId, groupKey, since) as { n: number }).n;
+    },
+    row(id: number) {
+      return q.row.get(id) as
+        | { id: number; state: string; messageId: number | null; chatId: string; lastError: string | null }
+        | undefined;
+    },
+    stats(): StoreStats {
+      const rows = q.countState.all() as { state: string; n: number; oldest: number }[];
+      const by = (s: string) => rows.find((r) => r.state === s);
+      const parked = q.lastParked.get() as { at: number; reason: string } | undefined;
+      return {
+        pending: by('pending')?.n ?? 0,
+        parked: by('parked')?.n ?? 0,
+        lastParked: parked ?? null,
+        lastDeliveredAt: (q.lastDelivered.get() as { at: number | null }).at,
+        oldestPendingAt: by('pending')?.oldest ?? null,
+        muted: by('muted')?.n ?? 0,
+      };
+    },
+    recentFailures(since: number, limit = 20) {
+      return q.recentFailures.all(since, limit) as { alertId: number; at: number; outcome: string; detail: string | null }[];
+    },
+    /** Deletes delivered rows and old attempts; parked and pending rows are kept for a human. */
+    prune(olderThan: number): number {
+      const deleted = q.prune.run(olderThan).changes;
+      q.pruneAttempts.run(olderThan);
+      return deleted;
+    },
+  };
+}
