@@ -1,6 +1,8 @@
 // The dispatcher's side of one message per issue, with a short storm window: a late repeat
 // starts a new message that replies to the old one and takes its buttons; a flood of late
 // repeats in a group becomes a digest; a muted issue's repeats add nothing.
+// The clock is real time plus `skipMs`: "a quiet hour later" is a jump of the clock, not a
+// sleep, so a slow machine cannot stretch two quick repeats past the storm window.
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from '../../src/deliver/dispatcher.js';
 import { createTelegramStatus } from '../../src/telegram/reachability.js';
@@ -17,6 +19,9 @@ let tg: FakeTelegram;
 let store: Store;
 let dispatcher: Dispatcher;
 let intake: Intake;
+let skipMs = 0;
+const now = () => Date.now() + skipMs;
+const WINDOW_MS = 5000;
 
 function setup(over: Partial<DispatcherOptions> = {}) {
   dispatcher = createDispatcher({
@@ -25,11 +30,12 @@ function setup(over: Partial<DispatcherOptions> = {}) {
     logger: silentLogger(),
     status: createTelegramStatus(),
     pacing: { privateGapMs: 0, groupPerMinute: 600, globalPerSecond: 1000 },
-    storm: { windowMs: 300, digestAfterMs: 300 },
+    storm: { windowMs: WINDOW_MS, digestAfterMs: 300 },
     actions: { org: 'acme' },
+    now,
     ...over,
   });
-  intake = createIntake({ store, routeConfig: { chatId: String(GROUP) }, now: Date.now, onAccepted: (ids) => dispatcher.wake(ids) });
+  intake = createIntake({ store, routeConfig: { chatId: String(GROUP) }, now, onAccepted: (ids) => dispatcher.wake(ids) });
   dispatcher.start();
 }
 
@@ -43,6 +49,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const labels = (m: { replyMarkup?: { inline_keyboard?: { text: string }[][] } }) => (m.replyMarkup?.inline_keyboard ?? []).flat().map((b) => b.text);
 
 beforeEach(async () => {
+  skipMs = 0;
   tg = await startFakeTelegram({ limits: false });
   tg.addChat({ id: GROUP, type: 'supergroup', title: 'Ops' });
   store = openStore({ dataDir: '', filename: ':memory:' });
@@ -61,7 +68,7 @@ it('a repeat after a quiet storm window: a new message replying to the old one, 
   await accept('1');
   await tg.waitFor(() => first.text.includes('Seen 2 times'));
 
-  await sleep(400);
+  skipMs += WINDOW_MS + 1000;
   await accept('1');
   const second = await tg.waitFor((t) => t.messagesIn(GROUP)[1]);
   expect(second.replyTo).toBe(first.messageId);
@@ -81,7 +88,7 @@ it('late repeats of many issues in a flooded group share one digest, and the nex
   const own = tg.messagesIn(GROUP);
   expect(own).toHaveLength(5);
 
-  await sleep(400);
+  skipMs += WINDOW_MS + 1000;
   // Together, in one commit: the chat cannot take five messages within digestAfterMs.
   await Promise.all(['11', '12', '13', '14', '15'].map(accept));
   const digest = await tg.waitFor((t) => t.messagesIn(GROUP).find((m) => m.text.includes('SENTRY DIGEST')));
