@@ -1,11 +1,11 @@
-// `sentry-tg test-send`: a sample alert through the same path as `serve` — intake (normalise,
-// route, group), the outbox, the dispatcher (render, pacing, plain-text fallback, Telegram
-// error handling) — over an in-memory store, so a running receiver is never disturbed.
+// `sentry-tg test-send`: a sample alert through the same pipeline `serve` runs (wirePipeline:
+// intake — normalise, route, group —, the outbox, the dispatcher — render, pacing, plain-text
+// fallback, Telegram error handling) over an in-memory store, so a running receiver is never
+// disturbed.
 import type { Context } from '../cli/context.js';
 import type { Loaded } from '../config/load.js';
 import { timeoutFlagMs } from '../config/options.js';
-import { createDispatcher, type DispatcherOptions } from '../deliver/dispatcher.js';
-import { createTelegramStatus } from '../deliver/status.js';
+import type { DispatcherOptions } from '../deliver/dispatcher.js';
 import {
   classifyTelegramError,
   createTelegram,
@@ -17,8 +17,8 @@ import { UserError } from '../errors.js';
 import { createLogger, silentLogger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
 import { normalise } from '../normalise/normalise.js';
-import { createIntake } from '../receive/intake.js';
 import { render } from '../render/render.js';
+import { wirePipeline } from '../pipeline/wire.js';
 import { openStore, type Store } from '../store/store.js';
 import { isSampleKind, samplePayload, SAMPLE_KINDS, type SampleKind } from './samples.js';
 
@@ -113,22 +113,16 @@ function pipeline(
     sendMessage: recording(client.sendMessage),
     editMessageText: recording(client.editMessageText),
   };
-  const dispatcher = createDispatcher({
+  const { intake, dispatcher } = wirePipeline({
     store,
     telegram,
+    routeConfig: { chatId: settings.chatId, topicId: settings.topicId },
     logger: debug ? createLogger({ stream: ctx.stderr, level: 'debug' }) : silentLogger(),
-    status: createTelegramStatus(),
     now: ctx.now,
     // A transient failure is retried, but not for the 24 h serve allows: the user is waiting.
     giveUpAfterMs: timeoutMs,
     ...(opts.pacing ? { pacing: opts.pacing } : {}),
     backoff: { baseMs: 500, maxMs: 5000, ...opts.backoff },
-  });
-  const intake = createIntake({
-    store,
-    routeConfig: { chatId: settings.chatId, topicId: settings.topicId },
-    now: ctx.now,
-    onAccepted: () => dispatcher.wake(),
   });
   dispatcher.start();
 
