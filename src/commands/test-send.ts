@@ -6,13 +6,8 @@ import type { Context } from '../cli/context.js';
 import type { Loaded } from '../config/load.js';
 import { timeoutFlagMs } from '../config/options.js';
 import type { DispatcherOptions } from '../deliver/dispatcher.js';
-import {
-  classifyTelegramError,
-  createTelegram,
-  TelegramApiError,
-  telegramHint,
-  type Telegram,
-} from '../deliver/telegram.js';
+import { explainError } from '../cli/hints.js';
+import { classifyTelegramError, createTelegram, TelegramApiError, type Telegram } from '../deliver/telegram.js';
 import { UserError } from '../errors.js';
 import { createLogger, silentLogger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
@@ -71,11 +66,10 @@ export function dryRun(ctx: Pick<Context, 'out'>, kinds: readonly SampleKind[], 
   }
 }
 
-/** A Telegram failure as one line and its fix, the way doctor says it. */
+/** A Telegram failure as one line and its fix, the way main and doctor say it. */
 function explain(err: unknown, apiRoot: string): { reason: string; hint: string } {
-  if (err instanceof TelegramApiError) return { reason: `Telegram answered ${err.code} ${err.description}`, hint: telegramHint(err) };
-  const message = err instanceof Error ? err.message : String(err);
-  return { reason: message, hint: `Check the network, and TELEGRAM_API_ROOT (${apiRoot}) if you use a proxy or a local Bot API server.` };
+  const { problem, fix } = explainError(err, { telegramApiRoot: apiRoot });
+  return { reason: problem, hint: fix };
 }
 
 /** Token, chat and network problems refuse every message, whatever its content. */
