@@ -5,6 +5,7 @@
 import { TelegramApiError, TelegramNetworkError, telegramHint } from '../deliver/telegram.js';
 import { ConfigError, UserError } from '../errors.js';
 import { redact } from '../log/redact.js';
+import { PortInUseError } from '../receive/errors.js';
 
 export interface Explained {
   /** config: the whole list of problems; user: a known failure; unexpected: a bug (show the stack with --debug). */
@@ -32,6 +33,7 @@ export function explainError(err: unknown, opts: ExplainOptions = {}): Explained
   if (err instanceof TelegramApiError) {
     return { kind: 'telegram', problem: `Telegram answered ${err.code} ${redact(err.description)}`, fix: telegramHint(err), exitCode: 1 };
   }
+  if (err instanceof PortInUseError) return { kind: 'user', problem: err.message, fix: 'Stop the other process or pass --port.', exitCode: 1 };
   if (err instanceof UserError) return { kind: 'user', problem: redact(err.message), fix: err.hint ?? '', exitCode: err.exitCode };
   const message = redact(err instanceof Error ? err.message : String(err));
   if (opts.telegramApiRoot !== undefined || err instanceof TelegramNetworkError) {

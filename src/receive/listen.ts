@@ -2,8 +2,8 @@
 // bounded. `serve` and `setup`'s in-process proof both come through here.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { UserError } from '../errors.js';
 import { createApp, type AppDeps } from './app.js';
+import { PortInUseError } from './errors.js';
 import { createReceiverServer, DEFAULT_HTTP_LIMITS, type HttpLimits } from './server.js';
 
 export type ListenOptions = AppDeps & {
@@ -24,11 +24,7 @@ export async function listen(opts: ListenOptions): Promise<Listening> {
   await new Promise<void>((ok, fail) => {
     server.listen(opts.port, opts.host, () => ok());
     server.once('error', (err: NodeJS.ErrnoException) =>
-      fail(
-        err.code === 'EADDRINUSE'
-          ? new UserError(`Port ${opts.port} on ${opts.host} is already in use.`, 'Stop the other process or pass --port.')
-          : err,
-      ),
+      fail(err.code === 'EADDRINUSE' ? new PortInUseError(opts.port, opts.host) : err),
     );
   });
   const port = (server.address() as AddressInfo).port;

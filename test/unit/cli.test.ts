@@ -9,6 +9,7 @@ import { createOutput } from '../../src/cli/output.js';
 import type { Commands } from '../../src/cli/program.js';
 import { TelegramApiError, TelegramNetworkError } from '../../src/deliver/telegram.js';
 import { ConfigError, UserError } from '../../src/errors.js';
+import { PortInUseError } from '../../src/receive/errors.js';
 import { VERSION } from '../../src/version.js';
 
 const TOKEN = '123456789:FAKE-test-token-not-a-real-bot-secret';
@@ -101,6 +102,13 @@ describe('errors become problem + fix', () => {
     expect(explainError(new Error('fetch failed'), { telegramApiRoot: 'http://127.0.0.1:1' })).toMatchObject({
       kind: 'network',
       fix: expect.stringContaining('http://127.0.0.1:1'),
+    });
+    // The receiver states the fact; the CLI words the fix.
+    expect(explainError(new PortInUseError(8003, '127.0.0.1'))).toEqual({
+      kind: 'user',
+      problem: 'Port 8003 on 127.0.0.1 is already in use.',
+      fix: 'Stop the other process or pass --port.',
+      exitCode: 1,
     });
     expect(explainError('a string')).toMatchObject({ kind: 'unexpected', problem: 'a string' });
   });
