@@ -5,7 +5,6 @@ import { CancelledError } from '../errors.js';
 import { redact } from '../log/redact.js';
 import { VERSION } from '../version.js';
 import type { Context } from './context.js';
-import { explainError } from './hints.js';
 import { createOutput } from './output.js';
 import type { Commands } from './program.js';
 import { inquirerPrompts } from './prompts.js';
@@ -64,7 +63,7 @@ export async function main(argv: string[], ctx: Context = realContext(argv), com
     await program.parseAsync(argv);
     return pending ? await pending : 0;
   } catch (err) {
-    return report(ctx, err, debug);
+    return await report(ctx, err, debug);
   }
 }
 
@@ -74,12 +73,14 @@ function isCommanderExit(err: unknown): err is { exitCode: number } {
   return typeof e?.code === 'string' && e.code.startsWith('commander.') && typeof e.exitCode === 'number';
 }
 
-function report(ctx: Context, err: unknown, debug: boolean): number {
+async function report(ctx: Context, err: unknown, debug: boolean): Promise<number> {
   if (isCommanderExit(err)) return err.exitCode;
   if (err instanceof CancelledError || (err as Error)?.name === 'ExitPromptError') {
     ctx.out.warn('Cancelled: nothing more was changed.');
     return 0;
   }
+  // Loaded on failure only: the explainer knows every layer's errors, which --help never needs.
+  const { explainError } = await import('./hints.js');
   const { kind, problem, fix, exitCode } = explainError(err);
   const stack = debug ? (err as Error)?.stack : undefined;
   if (kind === 'config') {
