@@ -5,11 +5,13 @@
 //      commit included, next to a bare node:http server on the same machine in the same run;
 //   3. a storm: many webhooks for a few distinct issues into one group chat whose limits the
 //      fake Telegram enforces like Telegram does;
-//   4. resident memory of the receiver before and after.
+//   4. resident memory of the receiver before and after;
+//   0. first, start-up: --help / --version against a bare node, and idle RSS (bench/startup.ts).
 // Exits non-zero when the storm broke a promise: any 429, an alert not reflected exactly once
 // in the chat, a backlog that did not drain, or an alert parked as undeliverable.
 // Figures go to stdout as tables. Environment knobs: BENCH_SECONDS (per concurrency step,
-// default 5), STORM_WEBHOOKS (10000), STORM_ISSUES (50), STORM_SECONDS (60).
+// default 5), STORM_WEBHOOKS (10000), STORM_ISSUES (50), STORM_SECONDS (60); BENCH_ONLY=startup or
+// BENCH_ONLY=storm runs only that part.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { signBody } from '../src/receive/verify.js';
 import { startFakeTelegram } from '../test/fakes/telegram.js';
 import { sentryJson } from '../test/fakes/sentry.js';
 import { buildPost, closedLoop, openLoop, type LoadResult } from './load.js';
+import { startupSection } from './startup.js';
 import { stormVerdict } from './verdict.js';
 
 const BIN = new URL('../bin/sentry-tg.js', import.meta.url).pathname;
@@ -149,6 +152,8 @@ const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 
 async function main(): Promise<void> {
   console.log(`sentry-tg benchmark · node ${process.version} · ${new Date().toISOString()}`);
+  if (process.env.BENCH_ONLY === undefined || process.env.BENCH_ONLY === 'startup') await startupSection();
+  if (process.env.BENCH_ONLY === 'startup') return;
   const tg = await startFakeTelegram(); // Telegram-like limits enforced
   const PRIVATE = 777;
   const GROUP = -100777;

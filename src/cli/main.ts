@@ -1,19 +1,19 @@
 // The one exit: parse argv, run a command, turn typed errors into a message and an exit code.
-import { CommanderError } from 'commander';
-import { CancelledError, ConfigError, UserError } from '../errors.js';
+// Start-up is kept lean: `--version` answers before commander loads, and each command (with what
+// it pulls in: Express, SQLite, prompts, the Sentry SDK, dotenv) loads only when it runs.
+import { CancelledError } from '../errors.js';
 import { redact } from '../log/redact.js';
-import { openNgrokTunnel } from '../tunnel/ngrok.js';
-import type { ServeSettings } from '../commands/serve.js';
+import { VERSION } from '../version.js';
 import type { Context } from './context.js';
 import { createOutput } from './output.js';
-import { createProgram, type Commands } from './program.js';
+import type { Commands } from './program.js';
 import { inquirerPrompts } from './prompts.js';
 
-// Each command (and what it pulls in: Express, SQLite, prompts, the Sentry SDK) loads only when
-// it runs, so `--help` and `--version` start in about the time of a bare `node`.
 export const COMMANDS: Commands = {
-  serve: async (ctx, loaded, flags) =>
-    (await import('../commands/serve.js')).serveCommand(ctx, loaded.settings as ServeSettings, flags),
+  serve: async (ctx, loaded, flags) => {
+    const { serveCommand } = await import('../commands/serve.js');
+    return serveCommand(ctx, loaded.settings as Parameters<typeof serveCommand>[1], flags);
+  },
   setup: async (ctx, loaded, flags) => (await import('../commands/setup/index.js')).setupCommand(ctx, loaded, flags),
   testSend: async (ctx, loaded, flags) => (await import('../commands/test-send.js')).testSendCommand(ctx, loaded, flags),
   doctor: async (ctx, loaded, flags) => (await import('../commands/doctor/doctor.js')).doctorCommand(ctx, loaded, flags),
@@ -33,7 +33,7 @@ export function realContext(argv: string[]): Context {
     prompts: inquirerPrompts,
     fetch: globalThis.fetch,
     now: Date.now,
-    openTunnel: openNgrokTunnel,
+    openTunnel: async (opts) => (await import('../tunnel/ngrok.js')).openNgrokTunnel(opts),
     untilSignal: () =>
       new Promise((resolve) => {
         const on = (sig: string) => {
@@ -49,41 +49,51 @@ export function realContext(argv: string[]): Context {
 
 /** Runs the CLI and returns the exit code; never calls process.exit. */
 export async function main(argv: string[], ctx: Context = realContext(argv), commands: Commands = COMMANDS): Promise<number> {
-  let pending: Promise<number> | null = null;
-  const program = createProgram(ctx, commands, (p) => {
-    pending = p;
-  });
+  // What commander would print for these, without loading it.
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-v')) {
+    ctx.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   const debug = argv.includes('--debug');
+  let pending: Promise<number> | null = null;
   try {
+    const { createProgram } = await import('./program.js');
+    const program = createProgram(ctx, commands, (p) => {
+      pending = p;
+    });
     await program.parseAsync(argv);
     return pending ? await pending : 0;
   } catch (err) {
-    return report(ctx, err, debug);
+    return await report(ctx, err, debug);
   }
 }
 
-function report(ctx: Context, err: unknown, debug: boolean): number {
-  if (err instanceof CommanderError) {
-    // --help and --version end here with code 0; usage errors were already printed.
-    return err.exitCode;
-  }
+/** Commander's own exits (--help, --version, usage errors it already printed). */
+function isCommanderExit(err: unknown): err is { exitCode: number } {
+  const e = err as { code?: unknown; exitCode?: unknown } | null;
+  return typeof e?.code === 'string' && e.code.startsWith('commander.') && typeof e.exitCode === 'number';
+}
+
+async function report(ctx: Context, err: unknown, debug: boolean): Promise<number> {
+  if (isCommanderExit(err)) return err.exitCode;
   if (err instanceof CancelledError || (err as Error)?.name === 'ExitPromptError') {
     ctx.out.warn('Cancelled: nothing more was changed.');
     return 0;
   }
-  if (err instanceof ConfigError) {
-    ctx.out.error(err.message);
-    if (err.hint) ctx.out.error(err.hint);
-    return err.exitCode;
+  // Loaded on failure only: the explainer knows every layer's errors, which --help never needs.
+  const { explainError } = await import('./hints.js');
+  const { kind, problem, fix, exitCode } = explainError(err);
+  const stack = debug ? (err as Error)?.stack : undefined;
+  if (kind === 'config') {
+    ctx.out.error(problem);
+    if (fix) ctx.out.error(fix);
+  } else if (kind === 'unexpected') {
+    ctx.out.error(`Unexpected error: ${problem}`);
+    ctx.out.error(stack ? redact(stack) : fix);
+  } else {
+    ctx.out.error(`Error: ${problem}`);
+    if (fix) ctx.out.error(fix);
+    if (stack) ctx.out.error(redact(stack));
   }
-  if (err instanceof UserError) {
-    ctx.out.error(`Error: ${err.message}`);
-    if (err.hint) ctx.out.error(err.hint);
-    if (debug && err.stack) ctx.out.error(redact(err.stack));
-    return err.exitCode;
-  }
-  const e = err as Error;
-  ctx.out.error(`Unexpected error: ${redact(e?.message ?? String(err))}`);
-  ctx.out.error(debug && e?.stack ? redact(e.stack) : 'Run again with --debug for details, and please report it.');
-  return 1;
+  return exitCode;
 }

@@ -1,18 +1,78 @@
 // argv → typed options. No logic lives here: each action loads settings and hands them to a
-// command. Every setting flag shows its environment twin and default in --help.
-import { Command, Option } from 'commander';
-import { loadSettings, type Loaded } from '../config/load.js';
+// command. Every setting flag shows its environment twin and default in --help. The flags of
+// each command are typed from their definitions (@commander-js/extra-typings); the settings are
+// read by key into `Loaded`, so a command never sees them as loose flags.
+import { Command, Option, type OptionValues } from '@commander-js/extra-typings';
+import type { Loaded } from '../config/load.js';
 import { OPTIONS, type OptionDef, type OptionKey } from '../config/options.js';
 import { VERSION } from '../version.js';
 import type { Context } from './context.js';
 
 export type Run = (code: Promise<number>) => void;
 
+function serveCli() {
+  return new Command('serve')
+    .description('run the receiver: POST /api/sentry-webhook → Telegram')
+    .option('--tunnel', 'also open an ngrok tunnel (needs NGROK_AUTHTOKEN)');
+}
+
+function setupCli() {
+  return new Command('setup')
+    .description('interactive wizard: Telegram bot, chat, Sentry, public URL, .env, first alert')
+    .option('--tunnel', 'open an ngrok tunnel for the public URL')
+    .option('--no-tunnel', 'do not open a tunnel')
+    .option('--frequency-rule', 'also alert when an issue is seen more than 10 times in 1 minute')
+    .option('--no-frequency-rule', 'alert only on new and regressed issues (changes an earlier sentry-tg rule in place)')
+    .option('--non-interactive', 'never ask: take answers from flags and the environment')
+    .option('-y, --yes', 'same as --non-interactive')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--no-serve', 'exit after the test alert instead of serving')
+    .option('--send-test', 'send the confirmation and the test alert even when nothing changed')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  sentry-tg setup                                   # ask everything (re-run: answers of the last run are the defaults)',
+        '  sentry-tg setup --tunnel --mode integration       # try it out through an ngrok tunnel',
+        '  sentry-tg setup --yes --mode integration --public-url https://alerts.example.com --project backend,api --no-serve',
+      ].join('\n'),
+    );
+}
+
+function testSendCli() {
+  return new Command('test-send')
+    .description('send a sample alert of each kind to the configured chat (or print it)')
+    .option('--kind <kind>', 'error, fatal, warning, info, metric-critical, metric-warning, metric-resolved, issue-created, issue-resolved, issue-assigned, issue-archived, comment, seer, unknown', 'error')
+    .option('--all', 'send one of each kind')
+    .option('--dry-run', 'print the rendered message instead of sending it')
+    .option('--timeout <seconds>', 'how long to wait for each delivery (default: 30)');
+}
+
+function doctorCli() {
+  return new Command('doctor')
+    .description('check the whole path: config, Telegram, Sentry, receiver, public URL')
+    .option('--json', 'print machine-readable results')
+    .option('--timeout <seconds>', 'bound on each network call (default: 5)');
+}
+
+type FlagsOf<F extends () => { opts(): unknown }> = ReturnType<ReturnType<F>['opts']>;
+export type ServeCliFlags = FlagsOf<typeof serveCli>;
+export type SetupCliFlags = FlagsOf<typeof setupCli>;
+/** With the global --debug: it also prints the HTML of a dry run. */
+export type TestSendCliFlags = FlagsOf<typeof testSendCli> & { debug?: true };
+export type DoctorCliFlags = FlagsOf<typeof doctorCli> & {
+  /** The global --env-file. */
+  envFile: string;
+  /** What loading the configuration found wrong (doctor shows it as a failed check). */
+  configProblems: string[];
+};
+
 export interface Commands {
-  serve(ctx: Context, loaded: Loaded, flags: { tunnel?: boolean }): Promise<number>;
-  setup(ctx: Context, loaded: Loaded, flags: Record<string, unknown>): Promise<number>;
-  testSend(ctx: Context, loaded: Loaded, flags: Record<string, unknown>): Promise<number>;
-  doctor(ctx: Context, loaded: Loaded, flags: Record<string, unknown>): Promise<number>;
+  serve(ctx: Context, loaded: Loaded, flags: ServeCliFlags): Promise<number>;
+  setup(ctx: Context, loaded: Loaded, flags: SetupCliFlags): Promise<number>;
+  testSend(ctx: Context, loaded: Loaded, flags: TestSendCliFlags): Promise<number>;
+  doctor(ctx: Context, loaded: Loaded, flags: DoctorCliFlags): Promise<number>;
 }
 
 function settingOption(key: OptionKey): Option {
@@ -35,6 +95,12 @@ function flagValues(opts: Record<string, unknown>, keys: readonly OptionKey[]): 
   return out;
 }
 
+/** The command's own flags: the setting flags commander also parsed are read into `Loaded` instead. */
+function ownFlags<F extends object>(flags: F, keys: readonly OptionKey[]): F {
+  const settingNames = new Set(keys.map((k) => camel(OPTIONS[k].flag)));
+  return Object.fromEntries(Object.entries(flags).filter(([name]) => !settingNames.has(name))) as F;
+}
+
 const ALL_KEYS = Object.keys(OPTIONS) as OptionKey[];
 const SERVE_KEYS: OptionKey[] = [
   'telegramToken', 'chatId', 'topicId', 'webhookSecret', 'telegramApiRoot', 'port', 'host', 'dataDir', 'fsync', 'logFile',
@@ -43,7 +109,15 @@ const SERVE_KEYS: OptionKey[] = [
 ];
 const SEND_KEYS: OptionKey[] = ['telegramToken', 'chatId', 'topicId', 'telegramApiRoot', 'dataDir'];
 
-export function createProgram(ctx: Context, commands: Commands, run: Run): Command {
+/** Adds the setting flags (read by key into `Loaded`, so left out of the command's flag type). */
+function withSettings<C extends Command<[], OptionValues>>(cmd: C, keys: readonly OptionKey[], parent: Command<[], OptionValues>): C {
+  // What `program.command()` would inherit: output, exitOverride, help after errors.
+  cmd.copyInheritedSettings(parent);
+  for (const k of keys) cmd.addOption(settingOption(k));
+  return cmd;
+}
+
+export function createProgram(ctx: Context, commands: Commands, run: Run): Command<[], { envFile: string; debug?: true }> {
   const program = new Command('sentry-tg')
     .description('Sentry alerts in Telegram: a setup wizard and a durable webhook receiver.')
     .version(VERSION, '-v, --version')
@@ -56,88 +130,48 @@ export function createProgram(ctx: Context, commands: Commands, run: Run): Comma
     })
     .exitOverride();
 
-  const load = (cmd: Command, keys: readonly OptionKey[], required: OptionKey[]): Loaded => {
-    const global = program.opts<{ envFile: string }>();
-    const explicit = program.getOptionValueSource('envFile') === 'cli';
+  // The loader (and dotenv) only once a command runs: --help never needs it.
+  const load = async (cmd: Command<[], OptionValues>, keys: readonly OptionKey[], how: { required?: OptionKey[]; tolerant?: boolean }): Promise<Loaded> => {
+    const { loadSettings } = await import('../config/load.js');
     return loadSettings({
-      envFile: { path: global.envFile, explicit },
+      envFile: { path: program.opts().envFile, explicit: program.getOptionValueSource('envFile') === 'cli' },
       env: ctx.env,
-      flags: flagValues(cmd.opts(), keys),
-      required,
+      flags: flagValues(cmd.opts() as Record<string, unknown>, keys),
+      ...how,
     });
   };
 
-  const serve = program
-    .command('serve')
-    .description('run the receiver: POST /api/sentry-webhook → Telegram')
-    .option('--tunnel', 'also open an ngrok tunnel (needs NGROK_AUTHTOKEN)');
-  for (const k of SERVE_KEYS) serve.addOption(settingOption(k));
-  serve.action((_o, cmd: Command) => {
-    run(Promise.resolve().then(() => commands.serve(ctx, load(cmd, SERVE_KEYS, ['telegramToken', 'chatId']), cmd.opts())));
-  });
+  program.addCommand(
+    withSettings(serveCli(), SERVE_KEYS, program).action((flags, cmd) => {
+      run(load(cmd, SERVE_KEYS, { required: ['telegramToken', 'chatId'] }).then((loaded) => commands.serve(ctx, loaded, ownFlags(flags, SERVE_KEYS))));
+    }),
+  );
 
-  const setup = program
-    .command('setup')
-    .description('interactive wizard: Telegram bot, chat, Sentry, public URL, .env, first alert')
-    .option('--tunnel', 'open an ngrok tunnel for the public URL')
-    .option('--no-tunnel', 'do not open a tunnel')
-    .option('--frequency-rule', 'also alert when an issue is seen more than 10 times in 1 minute')
-    .option('--no-frequency-rule', 'alert only on new and regressed issues (changes an earlier sentry-tg rule in place)')
-    .option('--non-interactive', 'never ask: take answers from flags and the environment')
-    .option('-y, --yes', 'same as --non-interactive')
-    .option('--dry-run', 'print the plan and change nothing')
-    .option('--no-serve', 'exit after the test alert instead of serving')
-    .option('--send-test', 'send the confirmation and the test alert even when nothing changed')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        '  sentry-tg setup                                   # ask everything (re-run: answers of the last run are the defaults)',
-        '  sentry-tg setup --tunnel --mode integration       # try it out through an ngrok tunnel',
-        '  sentry-tg setup --yes --mode integration --public-url https://alerts.example.com --project backend,api --no-serve',
-      ].join('\n'),
-    );
-  for (const k of ALL_KEYS) setup.addOption(settingOption(k));
-  setup.action((_o, cmd: Command) => {
-    run(Promise.resolve().then(() => commands.setup(ctx, load(cmd, ALL_KEYS, []), cmd.opts())));
-  });
+  program.addCommand(
+    withSettings(setupCli(), ALL_KEYS, program).action((flags, cmd) => {
+      run(load(cmd, ALL_KEYS, { required: [] }).then((loaded) => commands.setup(ctx, loaded, ownFlags(flags, ALL_KEYS))));
+    }),
+  );
 
-  const testSend = program
-    .command('test-send')
-    .description('send a sample alert of each kind to the configured chat (or print it)')
-    .option('--kind <kind>', 'error, fatal, warning, info, metric-critical, metric-warning, metric-resolved, issue-created, issue-resolved, issue-assigned, issue-archived, comment, seer, unknown', 'error')
-    .option('--all', 'send one of each kind')
-    .option('--dry-run', 'print the rendered message instead of sending it')
-    .option('--timeout <seconds>', 'how long to wait for each delivery (default: 30)');
-  for (const k of SEND_KEYS) testSend.addOption(settingOption(k));
-  testSend.action((_o, cmd: Command) => {
-    // With the globals: --debug also prints the HTML of a dry run.
-    const opts = cmd.optsWithGlobals<{ dryRun?: boolean }>();
-    run(Promise.resolve().then(() => commands.testSend(ctx, load(cmd, SEND_KEYS, opts.dryRun ? [] : ['telegramToken', 'chatId']), opts)));
-  });
+  program.addCommand(
+    withSettings(testSendCli(), SEND_KEYS, program).action((flags, cmd) => {
+      const { debug } = program.opts();
+      const own = ownFlags(flags, SEND_KEYS);
+      const all: TestSendCliFlags = debug ? { ...own, debug } : own;
+      run(load(cmd, SEND_KEYS, { required: flags.dryRun ? [] : ['telegramToken', 'chatId'] }).then((loaded) => commands.testSend(ctx, loaded, all)));
+    }),
+  );
 
-  const doctor = program
-    .command('doctor')
-    .description('check the whole path: config, Telegram, Sentry, receiver, public URL')
-    .option('--json', 'print machine-readable results')
-    .option('--timeout <seconds>', 'bound on each network call (default: 5)');
-  for (const k of ALL_KEYS) doctor.addOption(settingOption(k));
-  doctor.action((_o, cmd: Command) => {
-    // Doctor runs on a broken configuration too: invalid values become a failed check.
-    run(
-      Promise.resolve().then(() => {
-        const global = program.opts<{ envFile: string }>();
-        const loaded = loadSettings({
-          envFile: { path: global.envFile, explicit: program.getOptionValueSource('envFile') === 'cli' },
-          env: ctx.env,
-          flags: flagValues(cmd.opts(), ALL_KEYS),
-          tolerant: true,
-        });
-        return commands.doctor(ctx, loaded, { ...cmd.opts(), envFile: global.envFile, configProblems: loaded.problems });
-      }),
-    );
-  });
+  program.addCommand(
+    withSettings(doctorCli(), ALL_KEYS, program).action((flags, cmd) => {
+      // Doctor runs on a broken configuration too: invalid values become a failed check.
+      run(
+        load(cmd, ALL_KEYS, { tolerant: true }).then((loaded) =>
+          commands.doctor(ctx, loaded, { ...ownFlags(flags, ALL_KEYS), envFile: program.opts().envFile, configProblems: loaded.problems }),
+        ),
+      );
+    }),
+  );
 
   return program;
 }

@@ -1,20 +1,21 @@
-// `sentry-tg test-send`: a sample alert through the same path as `serve` — intake (normalise,
-// route, group), the outbox, the dispatcher (render, pacing, plain-text fallback, Telegram
-// error handling) — over an in-memory store, so a running receiver is never disturbed.
+// `sentry-tg test-send`: a sample alert through the same pipeline `serve` runs (wirePipeline:
+// intake — normalise, route, group —, the outbox, the dispatcher — render, pacing, plain-text
+// fallback, Telegram error handling) over an in-memory store, so a running receiver is never
+// disturbed.
 import type { Context } from '../cli/context.js';
 import type { Loaded } from '../config/load.js';
 import { timeoutFlagMs } from '../config/options.js';
-import { createDispatcher, type DispatcherOptions } from '../deliver/dispatcher.js';
-import { createTelegramStatus } from '../telegram/reachability.js';
-import { classifyTelegramError, telegramHint } from '../deliver/telegram-verdict.js';
+import type { DispatcherOptions } from '../deliver/dispatcher.js';
+import { explainError } from '../cli/hints.js';
+import { classifyTelegramError } from '../deliver/telegram-verdict.js';
 import { createTelegram, type Telegram } from '../telegram/client.js';
 import { TelegramApiError } from '../telegram/errors.js';
 import { UserError } from '../errors.js';
 import { createLogger, silentLogger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
 import { normalise } from '../normalise/normalise.js';
-import { createIntake } from '../receive/intake.js';
 import { render } from '../render/render.js';
+import { wirePipeline } from '../pipeline/wire.js';
 import { openStore, type Store } from '../store/store.js';
 import { isSampleKind, samplePayload, SAMPLE_KINDS, type SampleKind } from './samples.js';
 import { DEFAULT_PACING } from '../deliver/pacing.js';
@@ -68,11 +69,10 @@ export function dryRun(ctx: Pick<Context, 'out'>, kinds: readonly SampleKind[], 
   }
 }
 
-/** A Telegram failure as one line and its fix, the way doctor says it. */
+/** A Telegram failure as one line and its fix, the way main and doctor say it. */
 function explain(err: unknown, apiRoot: string): { reason: string; hint: string } {
-  if (err instanceof TelegramApiError) return { reason: `Telegram answered ${err.code} ${err.description}`, hint: telegramHint(err) };
-  const message = err instanceof Error ? err.message : String(err);
-  return { reason: message, hint: `Check the network, and TELEGRAM_API_ROOT (${apiRoot}) if you use a proxy or a local Bot API server.` };
+  const { problem, fix } = explainError(err, { telegramApiRoot: apiRoot });
+  return { reason: problem, hint: fix };
 }
 
 /** Token, chat and network problems refuse every message, whatever its content. */
@@ -110,22 +110,16 @@ function pipeline(
     sendMessage: recording(client.sendMessage),
     editMessageText: recording(client.editMessageText),
   };
-  const dispatcher = createDispatcher({
+  const { intake, dispatcher } = wirePipeline({
     store,
     telegram,
+    routeConfig: { chatId: settings.chatId, topicId: settings.topicId },
     logger: debug ? createLogger({ stream: ctx.stderr, level: 'debug' }) : silentLogger(),
-    status: createTelegramStatus(),
     now: ctx.now,
     // A transient failure is retried, but not for the 24 h serve allows: the user is waiting.
     giveUpAfterMs: timeoutMs,
     ...(opts.pacing ? { pacing: opts.pacing } : {}),
     backoff: { baseMs: 500, maxMs: 5000, ...opts.backoff },
-  });
-  const intake = createIntake({
-    store,
-    routeConfig: { chatId: settings.chatId, topicId: settings.topicId },
-    now: ctx.now,
-    onAccepted: () => dispatcher.wake(),
   });
   dispatcher.start();
 

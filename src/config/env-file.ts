@@ -5,8 +5,8 @@
 import { chmod, copyFile, mkdir, readFile, rename, stat, unlink, writeFile, appendFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { execa } from 'execa';
 import { UserError } from '../errors.js';
+import { runGit } from './git.js';
 
 /** `null` removes the key. */
 export type EnvUpdates = Record<string, string | null>;
@@ -240,7 +240,7 @@ export async function writeEnvFile(path: string, updates: EnvUpdates, opts: EnvW
 }
 
 async function git(args: string[], cwd: string) {
-  return execa('git', args, { cwd, reject: false, stdin: 'ignore' });
+  return runGit(args, { cwd });
 }
 
 /**
@@ -251,7 +251,7 @@ export async function ensureGitIgnored(path: string, patterns: string[]): Promis
   const dir = dirname(path);
   const top = await git(['rev-parse', '--show-toplevel'], dir);
   // No exit code at all: git itself could not be started (not installed).
-  if (top.exitCode === undefined) return { gitignore: { state: 'no-git' }, tracked: false };
+  if (top.exitCode === null) return { gitignore: { state: 'no-git' }, tracked: false };
   if (top.exitCode !== 0) return { gitignore: { state: 'not-a-repo' }, tracked: false };
   const name = basename(path);
   const tracked = (await git(['ls-files', '--error-unmatch', '--', name], dir)).exitCode === 0;

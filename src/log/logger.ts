@@ -2,10 +2,16 @@
 // Every serialised line passes through `redact` (pino's streamWrite hook), so a token inside an
 // error or URL never lands in a log, whichever destination it goes to.
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { redact } from './redact.js';
+
+// pino-pretty (and its colour and date helpers) only for a terminal: a receiver under systemd or
+// Docker logs JSON and never needs it. Required, not imported, because createLogger is synchronous.
+const require = createRequire(import.meta.url);
+const prettyStream = (opts: PinoPretty.PrettyOptions): DestinationStream => (require('pino-pretty') as typeof PinoPretty)(opts);
 
 export type { Logger };
 
@@ -22,7 +28,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const out = opts.stream ?? process.stdout;
   const isPretty = opts.pretty ?? Boolean((out as NodeJS.WriteStream).isTTY);
   const main: DestinationStream = isPretty
-    ? pretty({ destination: out, colorize: !process.env.NO_COLOR, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' })
+    ? prettyStream({ destination: out, colorize: !process.env.NO_COLOR, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' })
     : out === process.stdout
       ? pino.destination({ fd: 1, sync: false })
       : (out as unknown as DestinationStream);

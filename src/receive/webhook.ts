@@ -1,6 +1,6 @@
 // POST /api/sentry-webhook[/<token>] on plain node:http request/response objects: the hottest
-// path in the program, so it avoids Express's router and body parser. `createApp` mounts it
-// for tests and the rest of the routes; `serve` also calls it directly, ahead of Express.
+// path in the program, so it avoids Express's router and body parser. `createApp`'s routing
+// table picks it first, ahead of Express, for `serve` and the tests alike.
 // Everything here comes from the network: each way a request can be wrong ends in a JSON 4xx.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger.js';
@@ -24,18 +24,29 @@ export interface WebhookDeps {
 export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
+const ABSOLUTE_FORM = /^[a-z][a-z\d+.-]*:\/\/[^/]*/i;
 const UNIX_SECONDS = /^\d{1,12}(\.\d+)?$/;
 // Sentry's own retries and clock skew fit well inside five minutes.
 export const DEFAULT_REPLAY_WINDOW_SECONDS = 300;
 
-/** The token path segment as sent (still percent-encoded); undefined for the bare path; null: not a webhook path. */
+/**
+ * The token path segment as sent (still percent-encoded); undefined for the bare path; null: not a
+ * webhook path. The routing table matches with this very function, so what is routed here is what
+ * the handler reads. Like Express's own matching: case-insensitive, one trailing slash allowed.
+ */
 export function webhookToken(url: string | undefined): string | undefined | null {
   if (!url) return null;
-  const path = url.split('?', 1)[0]!;
-  if (path === WEBHOOK_PATH || path === `${WEBHOOK_PATH}/`) return undefined;
-  if (!path.startsWith(`${WEBHOOK_PATH}/`)) return null;
-  const token = path.slice(WEBHOOK_PATH.length + 1);
-  return token.includes('/') ? null : token;
+  let path = url.split('?', 1)[0]!;
+  // Absolute-form (`POST http://host/api/sentry-webhook`), as proxies send it: same resource.
+  const origin = ABSOLUTE_FORM.exec(path);
+  if (origin) path = path.slice(origin[0].length);
+  if (path.slice(0, WEBHOOK_PATH.length).toLowerCase() !== WEBHOOK_PATH) return null;
+  let rest = path.slice(WEBHOOK_PATH.length);
+  if (rest.endsWith('/')) rest = rest.slice(0, -1);
+  if (rest === '') return undefined;
+  if (!rest.startsWith('/')) return null;
+  const token = rest.slice(1);
+  return token.includes('/') || token === '' ? null : token;
 }
 
 function decodeToken(raw: string | undefined): { token: string | undefined } | null {

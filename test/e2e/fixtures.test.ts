@@ -2,7 +2,7 @@
 // (headers, signature, compact body with \uXXXX escapes), must arrive in the fake Telegram as
 // exactly this message.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../../src/commands/serve.js';
+import { startReceiver, type Receiver } from '../../src/pipeline/receiver.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { urlToken, WEBHOOK_PATH } from '../../src/receive/verify.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';

@@ -4,7 +4,7 @@
 // link as text to copy. And a known resource in a shape we do not read still shows what it has.
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../../src/commands/serve.js';
+import { startReceiver, type Receiver } from '../../src/pipeline/receiver.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { WEBHOOK_PATH } from '../../src/receive/verify.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';

@@ -3,7 +3,7 @@
 // that can send what fetch refuses to (broken percent-encoding, bad framing, half bodies).
 import { connect, type Socket } from 'node:net';
 import type { Settings } from '../../src/config/options.js';
-import { startReceiver, type Receiver, type ReceiverOptions } from '../../src/commands/serve.js';
+import { startReceiver, type Receiver, type ReceiverOptions } from '../../src/pipeline/receiver.js';
 import { silentLogger, type Logger } from '../../src/log/logger.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';
 import { serveSettings, tempDir } from '../helpers.js';

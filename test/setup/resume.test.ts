@@ -5,7 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { loadSettings } from '../../src/config/load.js';
-import { buttonsOffReason, type ServeSettings } from '../../src/commands/serve.js';
+import { buttonsOffReason, type ServeSettings } from '../../src/pipeline/receiver.js';
 import { callsFor, explainMissingScopes } from '../../src/commands/setup/sentry.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { choose, makeWorld, PRIVATE_CHAT, runMain, scriptedPrompts, SENTRY_TOKEN, TG_TOKEN, testContext, worldArgs, type World } from './helpers.js';

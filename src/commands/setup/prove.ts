@@ -3,7 +3,7 @@
 // and wait — with a bound — until the receiver's store says it went out to Telegram.
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import { startReceiver, type Receiver, type ServeSettings } from '../serve.js';
+import { startReceiver, type Receiver, type ServeSettings } from '../../pipeline/receiver.js';
 import { UserError } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { signBody, WEBHOOK_PATH } from '../../receive/verify.js';

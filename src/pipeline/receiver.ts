@@ -1,0 +1,264 @@
+// The running receiver: the pipeline (wire.ts) behind the HTTP listener, plus what only a
+// long-running process needs — button presses and bot commands, retention, the storage probe,
+// the optional tunnel and error reporting. `serve` runs it; `setup` runs it in-process for its
+// end-to-end proof.
+import { randomUUID } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import { startActing, type Acting } from '../act/act.js';
+import type { UpdateLoopConfig } from '../act/updates.js';
+import type { Context } from '../cli/context.js';
+import type { Settings } from '../config/options.js';
+import type { Dispatcher, StormConfig } from '../deliver/dispatcher.js';
+import type { PacingConfig } from '../deliver/pacing.js';
+import { createTelegram, type Telegram } from '../telegram/client.js';
+import { UserError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { registerSecret } from '../log/redact.js';
+import { startStorageProbe } from '../receive/storage-status.js';
+import { describeScope, inScope, scopeProjects } from '../route/scope.js';
+import { listen } from '../receive/listen.js';
+import type { HttpLimits } from '../receive/server.js';
+import { pluginCallbackUrl, urlToken, WEBHOOK_PATH } from '../receive/verify.js';
+import { openStore, type FdatasyncFn, type FsyncMode, type Store } from '../store/store.js';
+import { tunnelError, type Tunnel } from '../tunnel/ngrok.js';
+import { VERSION } from '../version.js';
+import { healthOf } from './health.js';
+import { wirePipeline } from './wire.js';
+
+export type ServeSettings = Settings & { telegramToken: string; chatId: string };
+
+export interface ReceiverOptions {
+  settings: ServeSettings;
+  logger: Logger;
+  fetch?: typeof fetch;
+  /** Open a tunnel with this opener (needs NGROK_AUTHTOKEN). */
+  tunnel?: Context['openTunnel'];
+  fsync?: FsyncMode;
+  /** The WAL's fsync (tests hold or fail it); node:fs fdatasync by default. */
+  fdatasync?: FdatasyncFn;
+  /** Socket bounds; tests shorten the timeouts. */
+  http?: Partial<HttpLimits>;
+  /** Clock for the replay window (the context's). */
+  now?: () => number;
+  pacing?: Partial<PacingConfig>;
+  storm?: Partial<StormConfig>;
+  retentionMs?: number;
+  /** Long polling of Telegram updates (tests shorten the waits). */
+  updates?: Partial<UpdateLoopConfig>;
+}
+
+export interface Receiver {
+  /** http://host:port of the local listener. */
+  localUrl: string;
+  publicUrl: string | null;
+  store: Store;
+  dispatcher: Dispatcher;
+  telegram: Telegram;
+  close(): Promise<void>;
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+// A press waits for Sentry before it is answered; Telegram stops waiting for the answer soon after.
+const SENTRY_ACTION_TIMEOUT_MS = 8000;
+
+/** Why the Resolve / Archive buttons are off, or null when they are on. */
+export function buttonsOffReason(settings: ServeSettings): string | null {
+  if (!settings.updates) return 'SENTRY_TG_UPDATES=false: nothing reads the presses';
+  const missing = [
+    settings.sentryAuthToken ? null : 'SENTRY_AUTH_TOKEN',
+    settings.sentryOrg ? null : 'SENTRY_ORG',
+    settings.allowedUsers.length > 0 ? null : 'SENTRY_TG_ALLOWED_USERS',
+  ].filter((m): m is string => m !== null);
+  return missing.length ? `set ${missing.join(', ')}` : null;
+}
+
+export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
+  const { settings, logger } = opts;
+  for (const s of [settings.telegramToken, settings.webhookSecret, settings.sentryAuthToken, settings.ngrokAuthtoken]) {
+    registerSecret(s);
+  }
+  // The plugin's URL token is a credential too: logs show the callback URL with it masked.
+  if (settings.webhookSecret) registerSecret(urlToken(settings.webhookSecret));
+  const startedAtMs = Date.now();
+  const dataDir = isAbsolute(settings.dataDir) ? settings.dataDir : resolve(settings.dataDir);
+  let store: Store;
+  try {
+    store = openStore({ dataDir, fsync: opts.fsync ?? settings.fsync, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) });
+  } catch (err) {
+    throw new UserError(`Cannot open the database in ${dataDir}: ${(err as Error).message}`, 'Check SENTRY_TG_DATA_DIR and its permissions.');
+  }
+
+  const telegram = createTelegram({ apiRoot: settings.telegramApiRoot, token: settings.telegramToken, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const buttonsOff = buttonsOffReason(settings);
+  const projects = scopeProjects(settings.sentryProject);
+  let outOfScope = 0;
+  const pipeline = wirePipeline({
+    store,
+    telegram,
+    logger: logger.child({ part: 'deliver' }),
+    routeConfig: { chatId: settings.chatId, topicId: settings.topicId },
+    ...(opts.pacing ? { pacing: opts.pacing } : {}),
+    ...(opts.storm ? { storm: opts.storm } : {}),
+    actions: buttonsOff === null && settings.sentryOrg ? { org: settings.sentryOrg } : null,
+    inScope: (alert) => inScope(alert, projects) || (outOfScope++, false),
+  });
+  const { dispatcher, telegramStatus: status, storage } = pipeline;
+  const storageProbe = startStorageProbe(store, storage, Date.now);
+
+  // The SDK is heavy (tens of MB): loaded only when the receiver reports its own errors.
+  const Sentry = settings.sentryDsn ? await import('@sentry/node') : null;
+  Sentry?.init({ dsn: settings.sentryDsn, release: `sentry-tg@${VERSION}` });
+
+  let acting: Acting | null = null;
+  const health = healthOf({
+    pipeline,
+    webhookSecret: settings.webhookSecret,
+    dataDir,
+    // Lets doctor tell whether the public URL reaches this very process.
+    instanceId: randomUUID(),
+    startedAtMs,
+    buttonsOff,
+    acting: () => acting,
+    now: Date.now,
+    scope: () => ({ projects, outOfScope }),
+  });
+
+  const { server, port, localUrl } = await listen({
+    port: settings.port,
+    host: settings.host,
+    webhookSecret: settings.webhookSecret,
+    bodyLimitBytes: settings.bodyLimitBytes,
+    replayWindowSeconds: settings.replayWindowSeconds,
+    now: opts.now ?? Date.now,
+    debugEndpoint: settings.debugEndpoint,
+    intake: pipeline.intake,
+    health,
+    logger: logger.child({ part: 'receive' }),
+    debugError: () => Sentry?.captureException(new Error('sentry-tg /sentry-debug test error')),
+    reportError: (err: unknown) => {
+      Sentry?.captureException(err);
+    },
+    ...(opts.http ? { http: opts.http } : {}),
+  });
+
+  let tunnel: Tunnel | null = null;
+  if (opts.tunnel) {
+    if (!settings.ngrokAuthtoken) {
+      server.close();
+      store.close();
+      throw new UserError('A tunnel needs an ngrok authtoken.', 'Set NGROK_AUTHTOKEN (free at ngrok.com) or pass --public-url.');
+    }
+    try {
+      tunnel = await opts.tunnel({ port, host: settings.host, authtoken: settings.ngrokAuthtoken });
+    } catch (err) {
+      server.close();
+      store.close();
+      throw tunnelError(err);
+    }
+  }
+  const publicUrl = tunnel?.url ?? settings.publicUrl ?? null;
+
+  // The Sentry client (a sizeable module) is loaded only when the buttons can use it.
+  const sentry =
+    settings.updates && buttonsOff === null && settings.sentryAuthToken
+      ? (await import('../sentry/api.js')).createSentryApi({
+          baseUrl: settings.sentryUrl,
+          token: settings.sentryAuthToken,
+          timeoutMs: SENTRY_ACTION_TIMEOUT_MS,
+          ...(opts.fetch ? { fetch: opts.fetch } : {}),
+        })
+      : null;
+
+  dispatcher.start();
+
+  let botUsername: string | null = null;
+  if (settings.updates) {
+    acting = startActing({
+      telegram,
+      store,
+      dispatcher,
+      sentry,
+      buttonsOff,
+      chatId: settings.chatId,
+      allowedUsers: settings.allowedUsers,
+      botUsername: () => botUsername,
+      status: () => {
+        const q = store.stats();
+        return {
+          version: VERSION,
+          health: health().status,
+          pending: q.pending,
+          oldestPendingAt: q.oldestPendingAt,
+          lastDeliveredAt: q.lastDeliveredAt,
+          undeliverable: q.parked,
+          lastUndeliverableReason: q.lastParked?.reason ?? null,
+          muted: q.muted,
+          mutes: store.activeMutes(Date.now()).map((m) => ({ label: m.label, until: m.until })),
+          telegramReachable: status.snapshot().reachable,
+        };
+      },
+      logger,
+      ...(opts.updates ? { updates: opts.updates } : {}),
+    });
+  } else {
+    logger.info('SENTRY_TG_UPDATES=false: buttons and bot commands are off');
+  }
+  if (buttonsOff && settings.updates) logger.info(`Resolve / Archive buttons are off: ${buttonsOff}`);
+  // Retention: delivered rows older than this are pruned once an hour (and at start).
+  const retentionMs = opts.retentionMs ?? 7 * DAY_MS;
+  const prune = () => {
+    try {
+      const removed = store.prune(Date.now() - retentionMs);
+      if (removed) logger.info({ removed }, 'pruned delivered alerts');
+    } catch (err) {
+      logger.error({ err }, 'pruning failed');
+    }
+  };
+  prune();
+  const pruneTimer = setInterval(prune, 60 * 60_000);
+  pruneTimer.unref();
+
+  telegram
+    .getMe()
+    .then((me) => {
+      status.ok(Date.now());
+      status.setBot(`@${me.username ?? me.first_name}`);
+      botUsername = me.username ?? null;
+    })
+    .catch((err: unknown) => {
+      status.failed(Date.now(), (err as Error).message, 'getMe');
+      logger.error({ err: (err as Error).message }, 'Telegram getMe failed: check SENTRY_ALERT_TELEGRAM_TOKEN and TELEGRAM_API_ROOT');
+    });
+
+  logger.info({ url: localUrl, version: VERSION, dataDir }, `receiver listening on ${localUrl}${WEBHOOK_PATH}`);
+  if (publicUrl) logger.info(`public webhook URL: ${publicUrl}${WEBHOOK_PATH} (plugin callback: ${pluginCallbackUrl(publicUrl, settings.webhookSecret)})`);
+  if (!settings.webhookSecret) logger.warn('SENTRY_WEBHOOK_SECRET is not set: anyone who can reach this port can post alerts');
+  if (projects.length) logger.info(describeScope(projects));
+  else logger.warn(`${describeScope(projects)}; set it to a comma-separated list of project slugs to post only those`);
+
+  let closing: Promise<void> | null = null;
+  return {
+    localUrl,
+    publicUrl,
+    store,
+    dispatcher,
+    telegram,
+    close() {
+      closing ??= (async () => {
+        clearInterval(pruneTimer);
+        storageProbe.stop();
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeIdleConnections();
+        });
+        // Presses first: a press in flight may still hand its edit to the dispatcher.
+        await acting?.stop();
+        await dispatcher.stop();
+        await tunnel?.close().catch(() => undefined);
+        store.close();
+        await Sentry?.close(2000);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// The one wiring of the alert pipeline: store → intake (normalise, route, group, commit) →
+// dispatcher (render, pace, deliver) → Telegram. `serve` (and setup's in-process proof, through
+// `startReceiver`) and `test-send` both build it here, so they cannot drift apart; what differs
+// (the database, the Telegram client, the retry budget) is passed in.
+import { createDispatcher, type Dispatcher, type DispatcherOptions } from '../deliver/dispatcher.js';
+import { createTelegramStatus, type TelegramStatus } from '../telegram/reachability.js';
+import type { Logger } from '../log/logger.js';
+import type { Alert } from '../normalise/alert.js';
+import { createIntake, type Intake } from '../receive/intake.js';
+import { createStorageStatus, type StorageStatus } from '../receive/storage-status.js';
+import type { RouteConfig } from '../route/route.js';
+import type { Store } from '../store/store.js';
+
+export type PipelineOptions = Omit<DispatcherOptions, 'status' | 'logger' | 'store'> & {
+  store: Store;
+  routeConfig: RouteConfig;
+  /** The dispatcher's log. */
+  logger: Logger;
+  /** The intake's clock (receivedAt, storage failures); Date.now by default. */
+  now?: () => number;
+  /** False for an alert of a project this receiver does not post for (see route/scope.ts). */
+  inScope?: (alert: Alert) => boolean;
+};
+
+export interface Pipeline {
+  store: Store;
+  intake: Intake;
+  dispatcher: Dispatcher;
+  /** Whether Telegram answers (for /health and /status). */
+  telegramStatus: TelegramStatus;
+  /** Whether commits reach the disk (for /health). */
+  storage: StorageStatus;
+}
+
+/** Builds the pipeline; the dispatcher is not started (the caller starts it when ready). */
+export function wirePipeline(opts: PipelineOptions): Pipeline {
+  const { routeConfig, now = Date.now, inScope, ...dispatcherOptions } = opts;
+  const telegramStatus = createTelegramStatus();
+  const dispatcher = createDispatcher({
+    ...dispatcherOptions,
+    ...(opts.now ? { now: opts.now } : {}),
+    status: telegramStatus,
+  });
+  const storage = createStorageStatus();
+  const intake = createIntake({
+    store: opts.store,
+    routeConfig,
+    now,
+    onAccepted: (chatIds) => dispatcher.wake(chatIds),
+    storage,
+    ...(inScope ? { inScope } : {}),
+  });
+  return { store: opts.store, intake, dispatcher, telegramStatus, storage };
+}
