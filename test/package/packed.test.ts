@@ -16,6 +16,7 @@ import { npx, PACKAGE_TEST_SKIPPED, packAndInstall, REPO, serve, userEnv, type I
 
 const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as {
   version: string;
+  engines: { node: string };
   bin: Record<string, string>;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
@@ -26,6 +27,19 @@ const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as {
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
 
 let inst: Installed;
+
+describe('engines', () => {
+  it('names exactly the Node lines CI tests: this machine`s 20 and .ci/run`s others', async () => {
+    const ci = await readFile(join(REPO, '.ci/run'), 'utf8');
+    const others = /^OTHER_NODES=\(([^)]*)\)/m.exec(ci)?.[1]?.trim().split(/\s+/) ?? [];
+    expect(others.length).toBeGreaterThan(0);
+    const tested = ['20', ...others.map((v) => v.split('.')[0]!)];
+    const ranges = pkg.engines.node.split('||').map((r) => r.trim());
+    expect(ranges.map((r) => /^\^(\d+)\./.exec(r)?.[1])).toEqual(tested);
+    // The oldest Node the README's install section names.
+    expect(ranges[0]).toBe('^20.11.0');
+  });
+});
 
 describe.skipIf(PACKAGE_TEST_SKIPPED)('the packed package, installed from its tarball', () => {
   beforeAll(async () => {
