@@ -82,6 +82,7 @@ export interface Served {
   proc: ChildProcess;
   url: string;
   output(): string;
+  /** Resolves once npx and the receiver have both exited. */
   exited: Promise<number | null>;
 }
 
@@ -89,7 +90,9 @@ export interface Served {
 export function serve(app: string, env: Record<string, string>): Promise<Served> {
   const proc = spawn('npx', ['--no', '--', 'sentry-tg', 'serve'], { cwd: app, env: userEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  // 'close', not 'exit': npx may exit before the receiver it started has written its last line;
+  // the output pipes close only when both are gone.
+  const exited = new Promise<number | null>((r) => proc.once('close', (code) => r(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start within 30 s:\n${out}`)), 30_000);
     const onData = (chunk: Buffer) => {
