@@ -32,14 +32,16 @@ function capture(): { ctx: Context; stdout: () => string; stderr: () => string }
 }
 
 /** Commands that record the flags they get (and can throw). */
-function recording(fail?: unknown): { commands: Commands; seen: Record<string, unknown> } {
+function recording(fail?: unknown): { commands: Commands; seen: Record<string, unknown>; loaded: Record<string, unknown> } {
   const seen: Record<string, unknown> = {};
-  const take = (name: string) => async (_ctx: Context, _loaded: unknown, flags: unknown) => {
+  const loaded: Record<string, unknown> = {};
+  const take = (name: string) => async (_ctx: Context, settings: unknown, flags: unknown) => {
     seen[name] = flags;
+    loaded[name] = settings;
     if (fail !== undefined) throw fail;
     return 0;
   };
-  return { commands: { serve: take('serve'), setup: take('setup'), testSend: take('testSend'), doctor: take('doctor') }, seen };
+  return { commands: { serve: take('serve'), setup: take('setup'), testSend: take('testSend'), doctor: take('doctor') }, seen, loaded };
 }
 
 const argv = (...a: string[]) => ['node', 'sentry-tg', ...a];
@@ -47,10 +49,12 @@ const argv = (...a: string[]) => ['node', 'sentry-tg', ...a];
 describe('flags', () => {
   it('each command gets its own flags, typed, and no setting flags among them', async () => {
     const { ctx } = capture();
-    const { commands, seen } = recording();
+    const { commands, seen, loaded } = recording();
     expect(await main(argv('setup', '--mode', 'plugin', '--no-serve', '--chat-id', '-1002', '--env-file', '/nonexistent/.env'), ctx, commands)).toBe(2);
     expect(await main(argv('setup', '--mode', 'plugin', '--no-serve', '--chat-id', '-1002'), ctx, commands)).toBe(0);
-    expect(seen.setup).toEqual({ mode: 'plugin', serve: false });
+    // --mode is a setting (SENTRY_TG_MODE, saved by setup): it arrives in the loaded settings.
+    expect(seen.setup).toEqual({ serve: false });
+    expect(loaded.setup).toMatchObject({ settings: { mode: 'plugin', chatId: '-1002' } });
     expect(await main(argv('--debug', 'test-send', '--all', '--dry-run'), ctx, commands)).toBe(0);
     expect(seen.testSend).toEqual({ kind: 'error', all: true, dryRun: true, debug: true });
     expect(await main(argv('doctor', '--json'), ctx, commands)).toBe(0);
