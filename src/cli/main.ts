@@ -4,8 +4,8 @@
 import { CancelledError } from '../errors.js';
 import { redact } from '../log/redact.js';
 import { VERSION } from '../version.js';
-import type { Context } from './context.js';
-import { createOutput } from './output.js';
+import type { Context } from '../context/context.js';
+import { createOutput } from '../context/output.js';
 import type { Commands } from './program.js';
 import { inquirerPrompts } from './prompts.js';
 
@@ -81,7 +81,7 @@ async function report(ctx: Context, err: unknown, debug: boolean): Promise<numbe
     return 0;
   }
   // Loaded on failure only: the explainer knows every layer's errors, which --help never needs.
-  const { explainError } = await import('./hints.js');
+  const { explainError } = await import('../commands/hints.js');
   const { kind, problem, fix, exitCode } = explainError(err);
   const stack = debug ? (err as Error)?.stack : undefined;
   if (kind === 'config') {

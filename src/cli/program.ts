@@ -6,7 +6,7 @@ import { Command, Option, type OptionValues } from '@commander-js/extra-typings'
 import type { Loaded } from '../config/load.js';
 import { OPTIONS, type OptionDef, type OptionKey } from '../config/options.js';
 import { VERSION } from '../version.js';
-import type { Context } from './context.js';
+import type { Context } from '../context/context.js';
 
 export type Run = (code: Promise<number>) => void;
 

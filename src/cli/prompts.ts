@@ -1,6 +1,6 @@
 // The real prompts, behind the Prompts interface so tests can script answers. @inquirer/prompts
 // loads on the first question, not at start-up.
-import type { Prompts } from './context.js';
+import type { Prompts } from '../context/context.js';
 
 const inquirer = () => import('@inquirer/prompts');
 

@@ -10,37 +10,8 @@ import { issueSample } from './samples/issue.js';
 import { metricSample } from './samples/metric.js';
 import { commentSample, seerSample, unknownSample } from './samples/other.js';
 
-export const SAMPLE_KINDS = [
-  'error',
-  'fatal',
-  'warning',
-  'info',
-  'metric-critical',
-  'metric-warning',
-  'metric-resolved',
-  'issue-created',
-  'issue-resolved',
-  'issue-assigned',
-  'issue-archived',
-  'comment',
-  'seer',
-  'unknown',
-] as const;
-
-export type SampleKind = (typeof SAMPLE_KINDS)[number];
-
-export interface Sample {
-  /** The Sentry-Hook-Resource header Sentry would send with it. */
-  resource: string | undefined;
-  body: unknown;
-}
-
-export interface SampleOptions {
-  /** Epoch milliseconds the sample pretends to have happened at; default now. */
-  now?: number;
-  /** Makes the ids unique; default random. Fix it (with `now`) for reproducible samples. */
-  nonce?: string;
-}
+export { SAMPLE_KINDS, type Sample, type SampleKind, type SampleOptions } from './samples/common.js';
+import { SAMPLE_KINDS, type Sample, type SampleKind, type SampleOptions } from './samples/common.js';
 
 export function isSampleKind(x: string): x is SampleKind {
   return (SAMPLE_KINDS as readonly string[]).includes(x);

@@ -1,6 +1,6 @@
 // `sentry-tg serve`: runs the receiver (src/pipeline/receiver.ts) until SIGINT/SIGTERM, then
 // finishes the requests and deliveries in flight.
-import type { Context } from '../cli/context.js';
+import type { Context } from '../context/context.js';
 import { createLogger } from '../log/logger.js';
 import { startReceiver, type ServeSettings } from '../pipeline/receiver.js';
 

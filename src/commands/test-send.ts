@@ -2,11 +2,11 @@
 // intake — normalise, route, group —, the outbox, the dispatcher — render, pacing, plain-text
 // fallback, Telegram error handling) over an in-memory store, so a running receiver is never
 // disturbed.
-import type { Context } from '../cli/context.js';
+import type { Context } from '../context/context.js';
 import type { Loaded } from '../config/load.js';
 import { timeoutFlagMs } from '../config/options.js';
 import type { DispatcherOptions } from '../deliver/dispatcher.js';
-import { explainError } from '../cli/hints.js';
+import { explainError } from './hints.js';
 import { classifyTelegramError } from '../deliver/telegram-verdict.js';
 import { createTelegram, type Telegram } from '../telegram/client.js';
 import { TelegramApiError } from '../telegram/errors.js';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { startActing, type Acting } from '../act/act.js';
 import type { UpdateLoopConfig } from '../act/updates.js';
-import type { Context } from '../cli/context.js';
+import type { Context } from '../context/context.js';
 import type { Settings } from '../config/options.js';
 import type { Dispatcher, StormConfig } from '../deliver/dispatcher.js';
 import type { PacingConfig } from '../deliver/pacing.js';

@@ -1,4 +1,4 @@
-// The receiver's own failures, as facts; src/cli/hints.ts words what to do about them.
+// The receiver's own failures, as facts; src/commands/hints.ts words what to do about them.
 
 /** Another process holds the port the receiver was told to listen on. */
 export class PortInUseError extends Error {

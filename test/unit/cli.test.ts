@@ -2,10 +2,10 @@
 // error becomes "problem + fix" through the one explainer (src/cli/hints.ts).
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { Context } from '../../src/cli/context.js';
-import { explainError } from '../../src/cli/hints.js';
+import type { Context } from '../../src/context/context.js';
+import { explainError } from '../../src/commands/hints.js';
 import { main } from '../../src/cli/main.js';
-import { createOutput } from '../../src/cli/output.js';
+import { createOutput } from '../../src/context/output.js';
 import type { Commands } from '../../src/cli/program.js';
 import { TelegramApiError, TelegramNetworkError } from '../../src/telegram/errors.js';
 import { ConfigError, UserError } from '../../src/errors.js';

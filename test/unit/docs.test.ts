@@ -5,8 +5,8 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { OPTIONS, type OptionDef } from '../../src/config/options.js';
 import { main, COMMANDS } from '../../src/cli/main.js';
-import type { Context } from '../../src/cli/context.js';
-import { createOutput } from '../../src/cli/output.js';
+import type { Context } from '../../src/context/context.js';
+import { createOutput } from '../../src/context/output.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

@@ -2,7 +2,7 @@
 // function returning ok / warn / fail / skip with a one-line fix. Independent groups (config,
 // Telegram, Sentry, receiver) run concurrently; results are always printed in the same order.
 import { resolve } from 'node:path';
-import type { Context } from '../../cli/context.js';
+import type { Context } from '../../context/context.js';
 import type { Loaded } from '../../config/load.js';
 import { timeoutFlagMs } from '../../config/options.js';
 import { registerSecret } from '../../log/redact.js';

@@ -1,7 +1,38 @@
 // What every sample shares: the pretend organisation, project and actors, and ids derived from a
 // nonce so two test-sends are never taken for one re-sent delivery.
 import { createHash } from 'node:crypto';
-import type { SampleKind } from '../samples.js';
+
+export const SAMPLE_KINDS = [
+  'error',
+  'fatal',
+  'warning',
+  'info',
+  'metric-critical',
+  'metric-warning',
+  'metric-resolved',
+  'issue-created',
+  'issue-resolved',
+  'issue-assigned',
+  'issue-archived',
+  'comment',
+  'seer',
+  'unknown',
+] as const;
+
+export type SampleKind = (typeof SAMPLE_KINDS)[number];
+
+export interface Sample {
+  /** The Sentry-Hook-Resource header Sentry would send with it. */
+  resource: string | undefined;
+  body: unknown;
+}
+
+export interface SampleOptions {
+  /** Epoch milliseconds the sample pretends to have happened at; default now. */
+  now?: number;
+  /** Makes the ids unique; default random. Fix it (with `now`) for reproducible samples. */
+  nonce?: string;
+}
 
 export const SENTRY_URL = 'https://sentry.io';
 export const ORG = 'example-org';

@@ -1,6 +1,5 @@
 // Error events as an issue alert rule sends them (event_alert.triggered).
-import type { Sample } from '../samples.js';
-import { SENTRY_URL, ORG, PROJECT, PROJECT_ID, RELEASE, ENVIRONMENT, TEST_MARK, INSTALLATION, SENTRY_ACTOR, iso, type Ids } from './common.js';
+import { SENTRY_URL, ORG, PROJECT, PROJECT_ID, RELEASE, ENVIRONMENT, TEST_MARK, INSTALLATION, SENTRY_ACTOR, iso, type Ids, type Sample } from './common.js';
 
 interface EventSpec {
   level: 'fatal' | 'error' | 'warning' | 'info';

@@ -1,6 +1,5 @@
 // Issue lifecycle webhooks: created, resolved, assigned, archived (ignored).
-import type { Sample } from '../samples.js';
-import { SENTRY_URL, ORG, PROJECT, PROJECT_ID, TEST_MARK, INSTALLATION, SENTRY_ACTOR, USER_ACTOR, iso, issueWebUrl, type Ids } from './common.js';
+import { SENTRY_URL, ORG, PROJECT, PROJECT_ID, TEST_MARK, INSTALLATION, SENTRY_ACTOR, USER_ACTOR, iso, issueWebUrl, type Ids, type Sample } from './common.js';
 
 type IssueAction = 'created' | 'resolved' | 'assigned' | 'ignored';
 

@@ -1,6 +1,5 @@
 // Metric alerts: critical, warning, resolved.
-import type { Sample } from '../samples.js';
-import { SENTRY_URL, ORG, PROJECT, ENVIRONMENT, TEST_MARK, INSTALLATION, SENTRY_ACTOR, iso, type Ids } from './common.js';
+import { SENTRY_URL, ORG, PROJECT, ENVIRONMENT, TEST_MARK, INSTALLATION, SENTRY_ACTOR, iso, type Ids, type Sample } from './common.js';
 
 type MetricAction = 'critical' | 'warning' | 'resolved';
 

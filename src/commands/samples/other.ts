@@ -1,6 +1,5 @@
 // Comments, Seer analysis, and a payload of a kind sentry-tg does not know.
-import type { Sample } from '../samples.js';
-import { PROJECT, TEST_MARK, INSTALLATION, SENTRY_ACTOR, USER_ACTOR, iso, type Ids } from './common.js';
+import { PROJECT, TEST_MARK, INSTALLATION, SENTRY_ACTOR, USER_ACTOR, iso, type Ids, type Sample } from './common.js';
 
 export function commentSample(ids: Ids, now: number): Sample {
   return {

@@ -2,7 +2,7 @@
 // the work → a summary of everything changed → serve until Ctrl-C (or print `serve`).
 // Each step lives in its own module and gets the session, so the order reads top to bottom.
 import { randomBytes } from 'node:crypto';
-import type { Context } from '../../cli/context.js';
+import type { Context } from '../../context/context.js';
 import type { Loaded } from '../../config/load.js';
 import { CancelledError, UserError } from '../../errors.js';
 import { registerSecret } from '../../log/redact.js';

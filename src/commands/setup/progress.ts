@@ -1,6 +1,6 @@
 // A progress line for waits on the network: a spinner redrawn in place on a terminal, a plain
 // line every few seconds otherwise (logs, CI, tests). Never holds the process open.
-import type { Context } from '../../cli/context.js';
+import type { Context } from '../../context/context.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const FRAME_MS = 100;

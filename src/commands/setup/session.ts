@@ -1,7 +1,7 @@
 // What every setup step shares: the context, whether a person can answer, the loaded settings,
 // and the running record of what was changed (for the summary, also after a failure).
 import { resolve } from 'node:path';
-import type { Context } from '../../cli/context.js';
+import type { Context } from '../../context/context.js';
 import type { Loaded } from '../../config/load.js';
 import { OPTIONS, type OptionKey, type Settings } from '../../config/options.js';
 import { UserError } from '../../errors.js';
