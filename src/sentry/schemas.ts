@@ -38,7 +38,7 @@ export const userSchema = z
 
 export const whoamiSchema = z.looseObject({
   auth: z.looseObject({ scopes: z.array(z.unknown()) }).optional().catch(undefined),
-  user: z.unknown(),
+  user: z.unknown().optional(),
 });
 
 export const organizationSchema = z
@@ -82,10 +82,10 @@ function splitUrls(value: unknown): string[] {
 // Plugin serializer: {enabled, config:[{name:'urls', value:'a\nb'}]}; newer Sentry's
 // legacy-webhooks endpoint answers {enabled, urls:[...]} instead.
 const pluginWithUrls = z
-  .looseObject({ enabled: z.unknown(), urls: z.array(z.unknown()) })
+  .looseObject({ enabled: z.unknown().optional(), urls: z.array(z.unknown()) })
   .transform((v): WebhooksPlugin => ({ enabled: v.enabled === true, urls: splitUrls(v.urls) }));
 const pluginWithConfig = z
-  .looseObject({ enabled: z.unknown(), config: z.unknown() })
+  .looseObject({ enabled: z.unknown().optional(), config: z.unknown().optional() })
   .refine((v) => Array.isArray(v.config) || typeof v.enabled === 'boolean', {
     message: 'expected "config" (a list) or "enabled" (a boolean)',
   })
@@ -153,7 +153,7 @@ export const sentryAppSchema = z
     name: z.string().optional().catch(undefined),
     status: text(''),
     webhookUrl: nonEmptyOrNull,
-    isAlertable: z.unknown(),
+    isAlertable: z.unknown().optional(),
     events: strings,
     scopes: strings,
     clientSecret: nonEmptyOrNull,
