@@ -4,6 +4,7 @@ import { CancelledError, ConfigError, UserError } from '../errors.js';
 import { redact } from '../log/redact.js';
 import { openNgrokTunnel } from '../tunnel/ngrok.js';
 import type { ServeSettings } from '../commands/serve.js';
+import { runProgram } from './exec.js';
 import type { Context } from './context.js';
 import { createOutput } from './output.js';
 import { createProgram, type Commands } from './program.js';
@@ -33,6 +34,9 @@ export function realContext(argv: string[]): Context {
     prompts: inquirerPrompts,
     fetch: globalThis.fetch,
     now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+    exec: runProgram,
     openTunnel: openNgrokTunnel,
     untilSignal: () =>
       new Promise((resolve) => {

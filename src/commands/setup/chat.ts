@@ -41,7 +41,7 @@ async function poll(s: Session, bot: BotAnswer, waitMs: number, known: FoundChat
       const chats = chatsFromUpdates(seen).filter((c) => !known.some((k) => k.chat.id === c.chat.id && k.topicId === c.topicId));
       if (chats.length > 0) return { kind: 'found', chats };
       if (ctx.now() >= deadline) return { kind: 'timeout' };
-      if (timeout === 0) await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - ctx.now()))));
+      if (timeout === 0) await ctx.sleep(Math.min(250, Math.max(0, deadline - ctx.now())));
       progress.update(() => `Waiting for a message to ${bot.handle}… ${secondsLeft()} s left`);
     }
   } finally {
