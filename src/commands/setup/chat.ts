@@ -173,7 +173,7 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
         (await ctx.prompts.confirm({ message: `Alerts go to ${label}. Keep this chat?`, default: true }));
       if (keep) {
         ctx.out.ok(`Chat: ${label}`);
-        return finish(s, chatId, topicId, chat, label);
+        return finish(chatId, topicId, chat, label);
       }
     } catch (err) {
       if (!s.interactive) throw err;
@@ -229,7 +229,7 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
       const { chat, chatId } = await checkChat(s, bot, chosen.chatId, chosen.topicId);
       const label = chatLabel(chat, chosen.topicId, current.kind === 'chat' ? current.f.topicName : undefined);
       ctx.out.ok(`Chat: ${label}`);
-      const answer = finish(s, chatId, chosen.topicId, chat, label, webhookDeleted);
+      const answer = finish(chatId, chosen.topicId, chat, label, webhookDeleted);
       const users = current.kind === 'chat' ? found.filter((f) => f.chat.id === current.f.chat.id).flatMap((f) => f.users ?? []) : [];
       const unique = users.filter((u, i) => users.findIndex((x) => x.id === u.id) === i);
       if (unique.length > 0) answer.users = unique;
@@ -250,9 +250,7 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
   }
 }
 
-function finish(s: Session, chatId: string, topicId: number | undefined, chat: TgChat, label: string, webhookDeleted?: string): ChatAnswer {
-  s.settings.chatId = chatId;
-  s.settings.topicId = topicId;
+function finish(chatId: string, topicId: number | undefined, chat: TgChat, label: string, webhookDeleted?: string): ChatAnswer {
   const answer: ChatAnswer = { chatId, label, chat };
   if (topicId !== undefined) answer.topicId = topicId;
   if (webhookDeleted) answer.webhookDeleted = webhookDeleted;

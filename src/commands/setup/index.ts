@@ -16,7 +16,7 @@ import { askPublicUrl, openTunnel, type PublicChoice } from './public-url.js';
 import { ensureRule, hadFrequency, registerIntegration, registerPlugin, type FrequencyWish } from './register.js';
 import { askMode, askSentry, type SentryAnswer } from './sentry.js';
 import { askIntegrationSecret, ownApp, type IntegrationSecret } from './own-app.js';
-import { createSession, type Session } from './session.js';
+import { createSession, keep, type Session } from './session.js';
 import { manualSteps, printChanges, serveCommand } from './summary.js';
 import { askBot, checkCanPost, sendConfirmation } from './telegram.js';
 import { envUpdates, writeEnv } from './write-env.js';
@@ -28,14 +28,14 @@ import { joinUrl } from './url-check.js';
 const SECRET_FROM_NEW_APP = 'set-from-the-new-integration';
 
 /** Who may press Resolve / Archive: offered from the people seen while finding the chat. */
-async function askButtons(s: Session, chat: ChatAnswer): Promise<void> {
-  if (s.settings.allowedUsers.length > 0 || !s.interactive || !chat.users?.length) return;
+async function askButtons(s: Session, chat: ChatAnswer): Promise<number[] | undefined> {
+  if (s.settings.allowedUsers.length > 0 || !s.interactive || !chat.users?.length) return undefined;
   const names = chat.users.map((u) => `${u.name} (${u.id})`).join(', ');
   const yes = await s.ctx.prompts.confirm({
     message: `Let ${names} press Resolve / Archive under alerts? (the Sentry token then needs event:write)`,
     default: true,
   });
-  if (yes) s.settings.allowedUsers = chat.users.map((u) => u.id);
+  return yes ? chat.users.map((u) => u.id) : undefined;
 }
 
 function ruleWord(rule: { created: boolean; updated?: boolean }): string {
@@ -77,7 +77,7 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
     }
   };
 
-  await preflight(s);
+  keep(s, await preflight(s));
   ctx.out.info(
     s.interactive
       ? 'sentry-tg setup: Telegram bot → chat → Sentry → public URL. Nothing changes until you confirm the plan.'
@@ -85,16 +85,25 @@ export async function setupCommand(ctx: Context, loaded: Loaded, flags: Record<s
   );
 
   // ---- questions (reads only) ----
+  // Each step returns its answers; only this function keeps them (for the next steps, the
+  // plan, and the state file a later run resumes from).
   const bot = await askBot(s);
+  keep(s, { telegramToken: bot.token });
   await checkpoint();
   const chat = await askChat(s, bot);
-  await askButtons(s, chat);
+  keep(s, { chatId: chat.chatId, topicId: chat.topicId });
+  const allowedUsers = await askButtons(s, chat);
+  if (allowedUsers) keep(s, { allowedUsers });
   await checkpoint();
   const mode = await askMode(s);
-  s.settings.mode = mode;
+  keep(s, { mode });
   const sentry = await askSentry(s, mode);
+  keep(s, { sentryUrl: sentry.baseUrl, sentryAuthToken: sentry.token, sentryOrg: sentry.org, sentryProject: sentry.projectSetting });
   await checkpoint();
   const pub = await askPublicUrl(s);
+  if (pub.kind === 'url') keep(s, { publicUrl: pub.url });
+  if (pub.kind === 'tunnel') keep(s, { ngrokAuthtoken: pub.authtoken });
+  if (pub.port !== undefined) keep(s, { port: pub.port });
   await checkpoint();
   const frequency = await askFrequency(s, pub, sentry);
 

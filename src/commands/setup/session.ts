@@ -89,6 +89,15 @@ export function createSession(ctx: Context, loaded: Loaded, rawFlags: Record<str
   };
 }
 
+/**
+ * Keeps answers in the settings (and so in the resumable state file). Only the orchestrator
+ * (index.ts) calls it: question steps return their answers and never write into the session.
+ * A key present with `undefined` clears that setting (e.g. no topic).
+ */
+export function keep(s: Session, answers: Partial<Settings>): void {
+  Object.assign(s.settings, answers);
+}
+
 /** "--chat-id (SENTRY_ALERT_CHAT_ID)" for an option key. */
 export function flagAndEnv(key: OptionKey): string {
   const def = OPTIONS[key];
