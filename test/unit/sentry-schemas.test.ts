@@ -93,3 +93,25 @@ describe('whoami without a user, and a plugin answer without config', () => {
     await expect(api({ enabled: true }).getWebhooksPlugin('o', 'p')).resolves.toEqual({ enabled: true, urls: [] });
   });
 });
+
+describe('the transport reads rate-limit times on the clock it is given', () => {
+  it('a Retry-After date and a rate-limit reset are counted from opts.now, not the machine clock', async () => {
+    const nowMs = Date.parse('2030-01-01T00:00:00Z');
+    const answer = (headers: Record<string, string>): typeof fetch => async () =>
+      new Response(JSON.stringify({ detail: 'slow down' }), { status: 429, headers: { 'content-type': 'application/json', ...headers } });
+    const dated = createSentryApi({
+      baseUrl: 'https://sentry.example',
+      token: TOKEN,
+      now: () => nowMs,
+      fetch: answer({ 'retry-after': new Date(nowMs + 42_000).toUTCString() }),
+    });
+    await expect(dated.listOrganizations()).rejects.toMatchObject({ status: 429, retryAfterSeconds: 42 });
+    const reset = createSentryApi({
+      baseUrl: 'https://sentry.example',
+      token: TOKEN,
+      now: () => nowMs,
+      fetch: answer({ 'x-sentry-rate-limit-reset': String(nowMs / 1000 + 9) }),
+    });
+    await expect(reset.listOrganizations()).rejects.toMatchObject({ retryAfterSeconds: 9, hint: expect.stringContaining('try again in 9 s') as unknown });
+  });
+});

@@ -147,7 +147,7 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
       token = (await ctx.prompts.password({ message: 'Sentry auth token', validate: validator('sentryAuthToken') })).trim();
     }
     registerSecret(token);
-    api = createSentryApi({ baseUrl, token, fetch: ctx.fetch });
+    api = createSentryApi({ baseUrl, token, fetch: ctx.fetch, now: ctx.now });
     let problem: UserError | null = null;
     try {
       const who = await api.whoami();
