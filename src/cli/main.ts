@@ -5,6 +5,7 @@ import { CancelledError } from '../errors.js';
 import { redact } from '../log/redact.js';
 import { VERSION } from '../version.js';
 import type { Context } from '../context/context.js';
+import { runProgram } from '../context/exec.js';
 import { createOutput } from '../context/output.js';
 import type { Commands } from './program.js';
 import { inquirerPrompts } from './prompts.js';
@@ -33,6 +34,9 @@ export function realContext(argv: string[]): Context {
     prompts: inquirerPrompts,
     fetch: globalThis.fetch,
     now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+    exec: runProgram,
     openTunnel: async (opts) => (await import('../tunnel/ngrok.js')).openNgrokTunnel(opts),
     untilSignal: () =>
       new Promise((resolve) => {

@@ -1,9 +1,6 @@
-// The few read-only git questions setup and doctor ask (is this a repository, is .env tracked or
-// ignored), run without a shell and never waiting on a prompt.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const execFileAsync = promisify(execFile);
+// The few read-only git questions setup asks (is this a repository, is .env tracked or ignored),
+// through the one program runner (context/exec.ts): no shell, never a prompt or a pager.
+import { runProgram } from '../context/exec.js';
 
 export interface GitResult {
   /** git's exit code; null when it did not finish (not installed, timed out, killed). */
@@ -14,23 +11,11 @@ export interface GitResult {
 }
 
 export async function runGit(args: readonly string[], opts: { cwd: string; timeoutMs?: number }): Promise<GitResult> {
-  const run = execFileAsync('git', [...args], {
+  // A non-zero exit is an answer (e.g. check-ignore's 1: "not ignored"), not a failure.
+  const r = await runProgram('git', args, {
     cwd: opts.cwd,
-    encoding: 'utf8',
-    // 0: no limit.
-    timeout: opts.timeoutMs ?? 0,
-    windowsHide: true,
-    // Never a credential or pager prompt: these run inside a wizard and a health check.
-    env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat' },
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    env: { GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat' },
   });
-  run.child.stdin?.end();
-  try {
-    const { stdout } = await run;
-    return { exitCode: 0, missing: false, stdout };
-  } catch (err) {
-    // A non-zero exit is an answer (e.g. check-ignore's 1: "not ignored"), not a failure.
-    const e = err as { code?: number | string; killed?: boolean; stdout?: string };
-    const exitCode = typeof e.code === 'number' && !e.killed ? e.code : null;
-    return { exitCode, missing: e.code === 'ENOENT', stdout: e.stdout ?? '' };
-  }
+  return { exitCode: r.exitCode, missing: r.notFound, stdout: r.stdout };
 }

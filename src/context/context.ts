@@ -1,5 +1,6 @@
 // Everything a command touches from the outside world enters here, so each step's signature
 // says what it uses and a test can hand in fakes (create-astro's context pattern).
+import type { Exec } from './exec.js';
 import type { Output } from './output.js';
 import type { TunnelOpener } from '../tunnel/ngrok.js';
 
@@ -23,7 +24,14 @@ export interface Context {
   out: Output;
   prompts: Prompts;
   fetch: typeof fetch;
+  /** Wall clock, ms since the epoch. */
   now: () => number;
+  /** Waits `ms`; the one way a command pauses, so a test can run it on a fake clock. */
+  sleep: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1), for jitter. */
+  random: () => number;
+  /** Runs a program (read-only git calls). */
+  exec: Exec;
   openTunnel: TunnelOpener;
   /** Resolves when the user asks the process to stop (SIGINT/SIGTERM). */
   untilSignal: () => Promise<string>;

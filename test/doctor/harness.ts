@@ -6,6 +6,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { runProgram } from '../../src/context/exec.js';
 import type { Context } from '../../src/context/context.js';
 import { main } from '../../src/cli/main.js';
 import { createOutput } from '../../src/context/output.js';
@@ -62,6 +63,9 @@ export function fakeContext(cwd: string, env: NodeJS.ProcessEnv = {}): Captured 
     prompts: { input: refuse, password: refuse, select: refuse, confirm: refuse },
     fetch: globalThis.fetch,
     now: Date.now,
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+    exec: runProgram,
     openTunnel: () => Promise.reject(new Error('no tunnels in tests')),
     untilSignal: () => new Promise<string>(() => undefined),
   };

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { runProgram } from '../../src/context/exec.js';
 import type { Context, Prompts } from '../../src/context/context.js';
 import { COMMANDS, main } from '../../src/cli/main.js';
 import { createOutput } from '../../src/context/output.js';
@@ -126,6 +127,9 @@ export function testContext(opts: {
     prompts: opts.prompts ?? scriptedPrompts([]),
     fetch: globalThis.fetch,
     now: Date.now,
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+    exec: runProgram,
     openTunnel:
       opts.openTunnel ??
       (async () => {

@@ -9,6 +9,7 @@ import { createOutput } from '../../src/context/output.js';
 import type { Commands } from '../../src/cli/program.js';
 import { TelegramApiError, TelegramNetworkError } from '../../src/telegram/errors.js';
 import { ConfigError, UserError } from '../../src/errors.js';
+import { runProgram } from '../../src/context/exec.js';
 import { PortInUseError } from '../../src/receive/errors.js';
 import { VERSION } from '../../src/version.js';
 
@@ -25,6 +26,7 @@ function capture(): { ctx: Context; stdout: () => string; stderr: () => string }
     argv: [], env, cwd: process.cwd(), stdout, stderr, interactive: false,
     out: createOutput(stdout, stderr, env),
     prompts: {} as Context['prompts'], fetch, now: Date.now,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)), random: Math.random, exec: runProgram,
     openTunnel: async () => { throw new Error('no tunnel in tests'); },
     untilSignal: () => new Promise<string>(() => undefined),
   } satisfies Context;

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { OPTIONS, type OptionDef } from '../../src/config/options.js';
 import { main, COMMANDS } from '../../src/cli/main.js';
+import { runProgram } from '../../src/context/exec.js';
 import type { Context } from '../../src/context/context.js';
 import { createOutput } from '../../src/context/output.js';
 
@@ -18,6 +19,8 @@ function captureContext(): { ctx: Context; out: () => string } {
     argv: [], env, cwd: process.cwd(), stdout: sink, stderr: sink, interactive: false,
     out: createOutput(sink, sink, env),
     prompts: {} as Context['prompts'], fetch, now: Date.now,
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)), random: Math.random,
+    exec: runProgram,
     openTunnel: async () => { throw new Error('no tunnel in tests'); },
     untilSignal: () => new Promise<string>(() => undefined),
   } satisfies Context;

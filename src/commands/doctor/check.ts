@@ -1,5 +1,6 @@
 // One doctor check's verdict, and what every check may read. Checks never throw for a problem
 // they are meant to find: a broken setup is a `fail` with a fix, not an exception.
+import type { Context } from '../../context/context.js';
 import type { Loaded } from '../../config/load.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -14,18 +15,19 @@ export interface CheckResult {
   fix?: string;
 }
 
-export interface DoctorEnv {
+/** What doctor was asked to look at (the rest comes from the one Context). */
+export interface DoctorInput {
   loaded: Loaded;
   /** Problems found while loading the configuration (the values kept are the valid ones). */
   configProblems: string[];
   /** Absolute path of the .env file doctor looked at. */
   envFile: string;
-  cwd: string;
-  fetch: typeof fetch;
-  now: () => number;
   /** Bound on every network call. */
   timeoutMs: number;
 }
+
+/** What every check may read: the context's edges it uses, and the input. */
+export type DoctorEnv = Pick<Context, 'cwd' | 'fetch' | 'now' | 'exec'> & DoctorInput;
 
 export function result(
   id: string,

@@ -1,7 +1,6 @@
 // Configuration checks: the settings themselves, and the .env file that holds the secrets.
 import { statSync } from 'node:fs';
 import { dirname, relative, isAbsolute } from 'node:path';
-import { runGit } from '../../config/git.js';
 import { OPTIONS, type OptionKey } from '../../config/options.js';
 import { describeScope, scopeProjects } from '../../route/scope.js';
 import { checker, messageOf, type CheckResult, type DoctorEnv } from './check.js';
@@ -65,9 +64,9 @@ export async function checkEnvFileGit(env: DoctorEnv): Promise<CheckResult> {
   const file = shownPath(env.envFile, env.cwd);
   if (!env.loaded.envFileFound) return c.skip(`no ${file}`);
   const cwd = dirname(env.envFile);
-  const git = (args: string[]) => runGit(args, { cwd, timeoutMs: env.timeoutMs });
+  const git = (args: string[]) => env.exec('git', args, { cwd, timeoutMs: env.timeoutMs, env: { GIT_TERMINAL_PROMPT: '0' } });
   const inside = await git(['rev-parse', '--is-inside-work-tree']);
-  if (inside.missing) return c.skip('git is not installed');
+  if (inside.notFound) return c.skip('git is not installed');
   if (inside.exitCode !== 0 || inside.stdout.trim() !== 'true') return c.ok(`${file} is not in a git repository`);
   const tracked = await git(['ls-files', '--error-unmatch', '--', env.envFile]);
   if (tracked.exitCode === 0) {

@@ -77,7 +77,7 @@ export function printReport(ctx: Pick<Context, 'out'>, report: DoctorReport): vo
 }
 
 export async function doctorCommand(
-  ctx: Pick<Context, 'out' | 'cwd' | 'fetch' | 'now'>,
+  ctx: Pick<Context, 'out' | 'cwd' | 'fetch' | 'now' | 'exec'>,
   loaded: Loaded,
   flags: DoctorFlags,
 ): Promise<number> {
@@ -88,6 +88,7 @@ export async function doctorCommand(
     cwd: ctx.cwd,
     fetch: ctx.fetch,
     now: ctx.now,
+    exec: ctx.exec,
     timeoutMs: timeoutFlagMs(flags.timeout, DEFAULT_TIMEOUT_MS),
   });
   if (flags.json) ctx.out.plain(JSON.stringify(report, null, 2));

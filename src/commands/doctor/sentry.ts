@@ -57,7 +57,7 @@ export async function checkSentry(env: DoctorEnv): Promise<CheckResult[]> {
   if (s.sentryAuthToken === undefined) {
     return skipRest('SENTRY_AUTH_TOKEN is not set, so Sentry cannot be checked', 0);
   }
-  const api = createSentryApi({ baseUrl: s.sentryUrl, token: s.sentryAuthToken, fetch: env.fetch, timeoutMs: env.timeoutMs });
+  const api = createSentryApi({ baseUrl: s.sentryUrl, token: s.sentryAuthToken, fetch: env.fetch, now: env.now, timeoutMs: env.timeoutMs });
   const results: CheckResult[] = [];
   let granted: string[] | null = null;
 

@@ -42,7 +42,7 @@ async function poll(s: Session, bot: BotAnswer, waitMs: number, known: FoundChat
       const chats = chatsFromUpdates(seen).filter((c) => !known.some((k) => k.chat.id === c.chat.id && k.topicId === c.topicId));
       if (chats.length > 0) return { kind: 'found', chats };
       if (ctx.now() >= deadline) return { kind: 'timeout' };
-      if (timeout === 0) await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - ctx.now()))));
+      if (timeout === 0) await ctx.sleep(Math.min(250, Math.max(0, deadline - ctx.now())));
       progress.update(() => `Waiting for a message to ${bot.handle}… ${secondsLeft()} s left`);
     }
   } finally {
@@ -174,7 +174,7 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
         (await ctx.prompts.confirm({ message: `Alerts go to ${label}. Keep this chat?`, default: true }));
       if (keep) {
         ctx.out.ok(`Chat: ${label}`);
-        return finish(s, chatId, topicId, chat, label);
+        return finish(chatId, topicId, chat, label);
       }
     } catch (err) {
       if (!s.interactive) throw err;
@@ -230,7 +230,7 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
       const { chat, chatId } = await checkChat(s, bot, chosen.chatId, chosen.topicId);
       const label = chatLabel(chat, chosen.topicId, current.kind === 'chat' ? current.f.topicName : undefined);
       ctx.out.ok(`Chat: ${label}`);
-      const answer = finish(s, chatId, chosen.topicId, chat, label, webhookDeleted);
+      const answer = finish(chatId, chosen.topicId, chat, label, webhookDeleted);
       const users = current.kind === 'chat' ? found.filter((f) => f.chat.id === current.f.chat.id).flatMap((f) => f.users ?? []) : [];
       const unique = users.filter((u, i) => users.findIndex((x) => x.id === u.id) === i);
       if (unique.length > 0) answer.users = unique;
@@ -251,9 +251,7 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
   }
 }
 
-function finish(s: Session, chatId: string, topicId: number | undefined, chat: TgChat, label: string, webhookDeleted?: string): ChatAnswer {
-  s.settings.chatId = chatId;
-  s.settings.topicId = topicId;
+function finish(chatId: string, topicId: number | undefined, chat: TgChat, label: string, webhookDeleted?: string): ChatAnswer {
   const answer: ChatAnswer = { chatId, label, chat };
   if (topicId !== undefined) answer.topicId = topicId;
   if (webhookDeleted) answer.webhookDeleted = webhookDeleted;

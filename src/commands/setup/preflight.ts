@@ -24,7 +24,8 @@ export function modeFromFlags(s: Session): Mode | undefined {
   return (s.flags.mode as Mode | undefined) ?? s.settings.mode;
 }
 
-export async function preflight(s: Session): Promise<void> {
+/** Checks what can be checked before any question; answers the port it reserved, if any. */
+export async function preflight(s: Session): Promise<{ port?: number }> {
   const problems: string[] = [];
   if (s.flags.mode !== undefined && !MODES.includes(s.flags.mode as Mode)) {
     problems.push(`--mode must be "plugin" or "integration", not "${s.flags.mode}"`);
@@ -49,7 +50,8 @@ export async function preflight(s: Session): Promise<void> {
 
   // A free port only matters when the receiver will run (not for --dry-run or without a URL).
   const kind = publicKindFromSettings(s);
-  if (!s.dryRun && (kind === 'tunnel' || kind === 'url')) await reservePort(s);
+  if (!s.dryRun && (kind === 'tunnel' || kind === 'url')) return { port: await reservePort(s) };
+  return {};
 }
 
 function need(key: OptionKey, why?: string): string {
@@ -96,7 +98,7 @@ async function checkEnvFileWritable(path: string): Promise<void> {
  * Makes sure the receiver can listen on HOST:PORT. Port 0 (any) becomes a concrete free port
  * now, because the tunnel and the registered URL must point at it before the receiver starts.
  */
-export async function reservePort(s: Session): Promise<void> {
+export async function reservePort(s: Session): Promise<number> {
   const { host } = s.settings;
   const wanted = s.settings.port;
   const port = await new Promise<number>((ok, fail) => {
@@ -116,5 +118,5 @@ export async function reservePort(s: Session): Promise<void> {
     }
     throw new UserError(`Cannot listen on ${host}:${wanted}: ${err.message}.`, 'Check --host and --port.');
   });
-  s.settings.port = port;
+  return port;
 }

@@ -45,7 +45,7 @@ export async function startLocalReceiver(s: Session, publicUrl: string, secret: 
   };
   const gate = new LogGate(ctx.stdout);
   const logger = createLogger({ stream: gate, file: st.logFile, pretty: Boolean((ctx.stdout as NodeJS.WriteStream).isTTY) });
-  const receiver = await startReceiver({ settings, logger, fetch: ctx.fetch });
+  const receiver = await startReceiver({ settings, logger, fetch: ctx.fetch, now: ctx.now });
   return { receiver, gate, settings };
 }
 
@@ -114,7 +114,7 @@ async function waitDelivered(s: Session, receiver: Receiver, watch: Watch, notAr
           'It stays queued and is retried while the receiver runs; check Telegram with `sentry-tg doctor`.',
         );
       }
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await ctx.sleep(POLL_MS);
     }
   } finally {
     progress.stop();
@@ -125,7 +125,8 @@ async function waitDelivered(s: Session, receiver: Receiver, watch: Watch, notAr
 export async function provePlugin(s: Session, local: LocalReceiver, sentry: SentryAnswer): Promise<void> {
   const { ctx } = s;
   const stats = local.receiver.store.stats();
-  const sinceMs = Date.now();
+  // The store stamps deliveries with the same clock (ctx.now is what the receiver runs on).
+  const sinceMs = ctx.now();
   ctx.out.info('Asking Sentry to send the WebHooks plugin\'s test alert…');
   const { detail } = await sentry.api.testWebhooksPlugin(sentry.org, sentry.project);
   if (/error/i.test(detail) && !/no errors/i.test(detail)) {
@@ -163,7 +164,7 @@ export async function proveIntegration(s: Session, local: LocalReceiver, sentry:
     // Safe to repeat: the receiver deduplicates by Request-ID. One retry covers a kept-alive
     // connection to the receiver that setup just restarted with the integration's secret.
     res = await send().catch(async () => {
-      await new Promise((r) => setTimeout(r, 300));
+      await ctx.sleep(300);
       return send();
     });
   } catch (err) {

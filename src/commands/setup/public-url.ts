@@ -10,7 +10,10 @@ import { flagAndEnv, missingAnswer, type Session } from './session.js';
 
 export type PublicChoice = { kind: 'tunnel'; authtoken: string } | { kind: 'url'; url: string } | { kind: 'none' };
 
-export async function askPublicUrl(s: Session): Promise<PublicChoice> {
+/** The choice, and the port reserved for the receiver behind it (not in a dry run). */
+export type PublicAnswer = PublicChoice & { port?: number };
+
+export async function askPublicUrl(s: Session): Promise<PublicAnswer> {
   const { ctx } = s;
   let kind: PublicKind | undefined = publicKindFromSettings(s);
   if (kind === undefined) {
@@ -50,12 +53,10 @@ export async function askPublicUrl(s: Session): Promise<PublicChoice> {
     }
     const verdict = checkPublicUrl(url, s.settings.sentryUrl);
     if (verdict.ok && verdict.warning) ctx.out.warn(verdict.warning);
-    s.settings.publicUrl = url;
     if (url.startsWith('http://') && !/^http:\/\/(127\.|localhost|\[::1\])/.test(url)) {
       ctx.out.warn('The public URL is plain http: alerts cross the internet unencrypted. Prefer https.');
     }
-    if (!s.dryRun) await reservePort(s);
-    return { kind, url };
+    return s.dryRun ? { kind, url } : { kind, url, port: await reservePort(s) };
   }
   let authtoken = s.settings.ngrokAuthtoken;
   if (!authtoken) {
@@ -64,9 +65,7 @@ export async function askPublicUrl(s: Session): Promise<PublicChoice> {
     authtoken = (await ctx.prompts.password({ message: 'ngrok authtoken', validate: (v) => (v.trim().length >= 8 ? true : 'looks too short') })).trim();
   }
   registerSecret(authtoken);
-  s.settings.ngrokAuthtoken = authtoken;
-  if (!s.dryRun) await reservePort(s);
-  return { kind, authtoken };
+  return s.dryRun ? { kind, authtoken } : { kind, authtoken, port: await reservePort(s) };
 }
 
 /** Opens the tunnel to the receiver's port (before the receiver listens: ngrok connects per request). */

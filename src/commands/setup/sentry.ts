@@ -28,6 +28,10 @@ export interface SentryAnswer {
   projectName: string;
   /** Further projects of a comma-separated SENTRY_PROJECT: each gets the same alert rule. */
   moreProjects: string[];
+  /** The auth token that worked. */
+  token: string;
+  /** SENTRY_PROJECT to keep: the list as given when it names several projects. */
+  projectSetting: string;
 }
 
 const MAX_ATTEMPTS = 3;
@@ -129,7 +133,6 @@ async function askBaseUrl(s: Session): Promise<string> {
 export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
   const { ctx } = s;
   const baseUrl = await askBaseUrl(s);
-  s.settings.sentryUrl = baseUrl;
   const tokenPage = `${baseUrl.replace(/\/+$/, '')}/settings/account/api/auth-tokens/`;
   const buttons = s.settings.allowedUsers.length > 0;
   const calls = callsFor(mode, { listOrgs: !s.settings.sentryOrg, listProjects: !s.settings.sentryProject, buttons });
@@ -144,7 +147,7 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
       token = (await ctx.prompts.password({ message: 'Sentry auth token', validate: validator('sentryAuthToken') })).trim();
     }
     registerSecret(token);
-    api = createSentryApi({ baseUrl, token, fetch: ctx.fetch });
+    api = createSentryApi({ baseUrl, token, fetch: ctx.fetch, now: ctx.now });
     let problem: UserError | null = null;
     try {
       const who = await api.whoami();
@@ -174,7 +177,6 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
     if (problem.hint) ctx.out.warn(problem.hint);
     token = undefined;
   }
-  s.settings.sentryAuthToken = token;
   if (scopes === null) ctx.out.warn('Sentry did not list the token\'s scopes: continuing, calls that need more will say so.');
   ctx.out.ok(`Sentry: signed in${user ? ` as ${user.email || user.username}` : ''} at ${api.baseUrl}.`);
 
@@ -182,8 +184,7 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
   // SENTRY_PROJECT may name several projects (the receiver's scope): each must exist.
   const [first, ...more] = (s.settings.sentryProject ?? '').split(/[\s,]+/).filter(Boolean);
   const list = s.settings.sentryProject;
-  if (first !== undefined) s.settings.sentryProject = first;
-  const project = await askProject(s, api, org);
+  const project = await askProject(s, api, org, first);
   for (const slug of more) {
     await api.getProject(org, slug).catch((err: unknown) => {
       if (err instanceof SentryApiError && err.status === 404) {
@@ -192,8 +193,20 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
       throw err;
     });
   }
-  if (more.length > 0) s.settings.sentryProject = list;
-  return { api, baseUrl, ...(user ? { user } : {}), scopes, mode, org, project: project.slug, projectName: project.name, moreProjects: more };
+  const projectSetting = more.length > 0 && list !== undefined ? list : (first ?? project.slug);
+  return {
+    api,
+    baseUrl,
+    ...(user ? { user } : {}),
+    scopes,
+    mode,
+    org,
+    project: project.slug,
+    projectName: project.name,
+    moreProjects: more,
+    token,
+    projectSetting,
+  };
 }
 
 async function askOrg(s: Session, api: SentryApi): Promise<string> {
@@ -212,12 +225,10 @@ async function askOrg(s: Session, api: SentryApi): Promise<string> {
       choices: orgs.map((o) => ({ name: `${o.name} (${o.slug})`, value: o.slug })),
     });
   }
-  s.settings.sentryOrg = slug;
   return slug;
 }
 
-async function askProject(s: Session, api: SentryApi, org: string): Promise<{ slug: string; name: string }> {
-  const given = s.settings.sentryProject;
+async function askProject(s: Session, api: SentryApi, org: string, given: string | undefined): Promise<{ slug: string; name: string }> {
   if (given) {
     try {
       const p = await api.getProject(org, given);
@@ -248,6 +259,5 @@ async function askProject(s: Session, api: SentryApi, org: string): Promise<{ sl
   } else {
     s.ctx.out.ok(`Project: ${chosen.name} (${org}/${chosen.slug})`);
   }
-  s.settings.sentryProject = chosen.slug;
   return chosen;
 }

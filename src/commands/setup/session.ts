@@ -1,5 +1,6 @@
-// What every setup step shares: the context, whether a person can answer, the loaded settings,
-// and the running record of what was changed (for the summary, also after a failure).
+// What every setup step shares: the parts of the one Context setup uses, whether a person can
+// answer, the settings (written only through `keep`, by questions.ts and apply.ts, never by a
+// step) and the append-only record of what was changed (for the summary, also after a failure).
 import { resolve } from 'node:path';
 import type { Context } from '../../context/context.js';
 import type { Loaded } from '../../config/load.js';
@@ -55,8 +56,14 @@ export interface Changes {
   remote: string[];
 }
 
+/** The parts of the one Context that setup uses (no other context shape). */
+export type SetupContext = Pick<
+  Context,
+  'cwd' | 'fetch' | 'interactive' | 'now' | 'sleep' | 'openTunnel' | 'out' | 'prompts' | 'stdin' | 'stdout' | 'untilSignal'
+>;
+
 export interface Session {
-  ctx: Context;
+  ctx: SetupContext;
   /** A person can answer prompts. */
   interactive: boolean;
   dryRun: boolean;
@@ -72,7 +79,7 @@ export interface Session {
   resumed?: boolean;
 }
 
-export function createSession(ctx: Context, loaded: Loaded, rawFlags: Record<string, unknown>): Session {
+export function createSession(ctx: SetupContext, loaded: Loaded, rawFlags: Record<string, unknown>): Session {
   const flags = readFlags(rawFlags);
   // `--env-file` is a program-level option; the loader already resolved it (default `.env`).
   const envArg = loaded.envFile.path === '.env' ? null : loaded.envFile.path;
@@ -87,6 +94,15 @@ export function createSession(ctx: Context, loaded: Loaded, rawFlags: Record<str
     envArg,
     changes: { local: [], remote: [] },
   };
+}
+
+/**
+ * Keeps answers in the settings (and so in the resumable state file). Only the orchestrator
+ * (index.ts) calls it: question steps return their answers and never write into the session.
+ * A key present with `undefined` clears that setting (e.g. no topic).
+ */
+export function keep(s: Session, answers: Partial<Settings>): void {
+  Object.assign(s.settings, answers);
 }
 
 /** "--chat-id (SENTRY_ALERT_CHAT_ID)" for an option key. */

@@ -57,7 +57,6 @@ export async function askBot(s: Session): Promise<BotAnswer> {
       const bot = await telegram.getMe();
       const handle = `@${bot.username ?? bot.first_name}`;
       ctx.out.ok(`Telegram bot: ${handle}`);
-      s.settings.telegramToken = token;
       return { token, telegram, bot, handle };
     } catch (err) {
       const unauthorized = err instanceof TelegramApiError && (err.code === 401 || err.code === 404);
