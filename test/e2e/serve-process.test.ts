@@ -1,43 +1,13 @@
 // The real binary as a child process: accepts alerts while Telegram is down, is killed with
 // SIGKILL, restarts, and delivers every accepted alert exactly once when Telegram is back.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_PATH } from '../../src/receive/verify.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';
 import { SECRET, sentryRequest, tempDir } from '../helpers.js';
+import { BIN, startServe } from './serve-child.js';
 
-const BIN = new URL('../../bin/sentry-tg.js', import.meta.url).pathname;
 const CHAT = 5151;
-
-interface Child {
-  proc: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startServe(env: Record<string, string>): Promise<Child> {
-  const proc = spawn(process.execPath, [BIN, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 15_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /receiver listening on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: m[1]!, output: () => out, exited });
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    exited.then((code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
-  });
-}
 
 function payload(i: number) {
   return {
