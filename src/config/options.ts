@@ -203,7 +203,7 @@ export const OPTIONS = {
     flag: 'locale',
     arg: '<en|ru>',
     description: 'language of everything the team reads in Telegram (messages, buttons, answers); Sentry\'s own texts are never translated',
-    defaultText: 'ru if LC_ALL/LANG starts with ru, else en',
+    defaultText: 'from LANG (ru… → ru, else en)',
     parse: (raw) => {
       const v = raw.trim().toLowerCase();
       return isLocale(v) ? ok(v) : bad(`must be en or ru, got "${raw}"`);
