@@ -136,7 +136,7 @@ export function createCommandHandler(deps: CommandDeps) {
     } catch {
       shortId = null;
     }
-    return { issueId: row.issueId, shortId, label: shortId ?? `issue ${row.issueId}` };
+    return { issueId: row.issueId, shortId, label: shortId ?? t.issueLabel(row.issueId) };
   }
 
   /** A short id is tied to an issue id through the messages this chat got. */
@@ -171,7 +171,7 @@ export function createCommandHandler(deps: CommandDeps) {
   }
 
   async function unmute(msg: TgMessage, args: string[], chatId: string): Promise<void> {
-    const parsed = parseUnmute(args, repliedIssue(msg, chatId));
+    const parsed = parseUnmute(args, repliedIssue(msg, chatId), locale);
     // parseUnmute's only error is the usage line.
     if ('error' in parsed) return reply(msg, escapeHtml(t.unmuteUsage));
     const ref = resolve(parsed, chatId);

@@ -63,7 +63,8 @@ export interface IssueRef {
 }
 
 /** A Sentry issue link (…/issues/1234/…), an issue id (1234) or a short id (FRONT-END-9). */
-export function parseIssueRef(raw: string): IssueRef | null {
+export function parseIssueRef(raw: string, locale: Locale = 'en'): IssueRef | null {
+  const label = messages(locale).issueLabel;
   const s = raw.trim().replace(/^<|>$/g, '');
   if (/^https?:\/\//i.test(s)) {
     let url: URL;
@@ -73,9 +74,9 @@ export function parseIssueRef(raw: string): IssueRef | null {
       return null;
     }
     const id = /\/issues\/(\d{1,20})(?:\/|$)/.exec(url.pathname)?.[1];
-    return id ? { issueId: id, shortId: null, label: `issue ${id}` } : null;
+    return id ? { issueId: id, shortId: null, label: label(id) } : null;
   }
-  if (/^\d{1,20}$/.test(s)) return { issueId: s, shortId: null, label: `issue ${s}` };
+  if (/^\d{1,20}$/.test(s)) return { issueId: s, shortId: null, label: label(s) };
   if (/^[A-Za-z0-9][A-Za-z0-9_.-]*-[A-Za-z0-9]+$/.test(s) && /[A-Za-z]/.test(s)) {
     const shortId = s.toUpperCase();
     return { issueId: null, shortId, label: shortId };
@@ -102,16 +103,16 @@ export function parseMute(
     [args[1]!, args[0]!],
   ] as const) {
     const duration = parseDuration(d, locale);
-    const ref = parseIssueRef(r);
+    const ref = parseIssueRef(r, locale);
     if (duration && ref) return { ref, duration };
   }
   return { error: MUTE_USAGE };
 }
 
-export function parseUnmute(args: string[], replied: IssueRef | null): IssueRef | { error: string } {
+export function parseUnmute(args: string[], replied: IssueRef | null, locale: Locale = 'en'): IssueRef | { error: string } {
   if (args.length === 0 && replied) return replied;
   if (args.length !== 1) return { error: UNMUTE_USAGE };
-  return parseIssueRef(args[0]!) ?? { error: UNMUTE_USAGE };
+  return parseIssueRef(args[0]!, locale) ?? { error: UNMUTE_USAGE };
 }
 
 // ---- answers --------------------------------------------------------------------------------

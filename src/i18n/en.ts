@@ -127,6 +127,8 @@ export const en = {
   unitHours: 'h',
   unitDays: 'd',
   unitWeeks: 'w',
+  /** How replies name an issue known only by its numeric id. */
+  issueLabel: (id: string) => `issue ${id}`,
   thisChat: 'this chat',
   theAlertChat: 'the alert chat',
   muted: (label: string, where: string, duration: string, until: string, ref: string) =>

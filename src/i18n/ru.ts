@@ -118,6 +118,7 @@ export const ru: Catalogue = {
   unitHours: 'ч',
   unitDays: 'д',
   unitWeeks: 'нед',
+  issueLabel: (id) => `проблема ${id}`,
   thisChat: 'этом чате',
   theAlertChat: 'чате алертов',
   muted: (label, where, duration, until, ref) =>

@@ -81,6 +81,9 @@ describe('bot commands in Russian', () => {
     const muted = await command('/mute WEB-9 2h');
     expect(muted.text).toMatch(/^🔕 WEB-9 заглушена в этом чате на 2 ч \(до \d{4}-\d\d-\d\d \d\d:\d\d UTC\)\. /);
     expect(muted.html).toContain('<b>WEB-9</b>');
+    expect(muted.text).toContain('\nВ этот чат ещё не приходили алерты по WEB-9');
+    const byId = await command('/mute 1234 30m');
+    expect(byId.text).toMatch(/^🔕 проблема 1234 заглушена в этом чате на 30 мин /);
     const usage = await command('/mute');
     expect(usage.text).toMatch(/^Использование: \/mute /);
     const unmuted = await command('/unmute WEB-9');
