@@ -13,6 +13,9 @@ import { fieldLabel, KNOWN_FIELD_LABELS } from '../../src/render/labels.js';
 import { actionLine, actionToast, ACTION_CODES, type SentryAction } from '../../src/issue/actions.js';
 import { failureAnswer } from '../../src/act/press.js';
 import { parseDuration } from '../../src/act/command-parse.js';
+import { applyChange, OPEN, regressed, type IssueChange } from '../../src/issue/state.js';
+import { renderIssueMessage } from '../../src/render/issue-message.js';
+import { actionKeyboard } from '../../src/render/keyboard.js';
 import { parseTelegramHtml } from '../fakes/telegram-html.js';
 
 const CYRILLIC = /[А-Яа-яЁё]/;
@@ -148,5 +151,35 @@ describe('every kind in Russian', () => {
     for (const c of codes) expect(actionToast(c, 'ru')).toMatch(CYRILLIC);
     expect(parseDuration('90m', 'ru')).toEqual({ ms: 90 * 60_000, text: '90 мин' });
     expect(parseDuration('1w', 'ru')?.text).toBe('1 нед');
+  });
+});
+
+describe('issue status lines from Sentry in Russian', () => {
+  const at = Date.UTC(2026, 11, 2, 14, 2);
+  const base = normalise(samplePayload('issue-created'));
+  const row = (kind: IssueChange['kind'], over: Partial<typeof base> = {}): IssueChange => ({ kind, receivedAt: at, alert: () => ({ ...base, ...over }) });
+
+  it('resolved, archived (with how), unarchived and regressed', () => {
+    const resolved = applyChange(OPEN, row('resolved', { actor: 'Jane' }), 'ru').state;
+    expect(resolved.line).toBe('✅ Решено в Sentry · Jane · 14:02 UTC');
+    expect(applyChange(OPEN, row('resolved', { actor: 'Sentry' }), 'ru').state.line).toBe('✅ Решено в Sentry · 14:02 UTC');
+    const archived = applyChange(OPEN, row('ignored', { actor: 'Ann', fields: [{ label: 'Archived', value: 'forever' }] }), 'ru').state;
+    expect(archived.line).toBe('🔕 В архиве в Sentry (forever) · Ann · 14:02 UTC');
+    expect(applyChange(archived, row('unresolved', { actor: 'Ann' }), 'ru').state.line).toBe('🔄 Возвращено из архива в Sentry · Ann · 14:02 UTC');
+    expect(regressed(resolved, row('occurrence'), 'ru').line).toBe('🔁 Регрессия: новое событие после решения · 14:02 UTC');
+    expect(regressed(resolved, row('unresolved', { actor: 'Bob' }), 'ru').line).toBe('🔁 Регрессия: снова открыто в Sentry · Bob · 14:02 UTC');
+    // English stays exactly as it was.
+    expect(applyChange(OPEN, row('resolved', { actor: 'Jane' })).state.line).toBe('✅ Resolved in Sentry by Jane · 14:02 UTC');
+  });
+
+  it('the issue message: status block, assignee line and Russian keyboard', () => {
+    const event = normalise(samplePayload('error'));
+    const view = { body: event, state: { ...OPEN, assignee: 'jane@example.com', line: '✅ Решено · @jane · 14:02 UTC' }, count: 2, firstSeen: at, lastSeen: at };
+    const keyboard = actionKeyboard('resolved', 'AbCdEfGhIj', event.url, 'main', 'ru');
+    const msg = renderIssueMessage(view, keyboard, 'ru');
+    expect(msg.plain).toContain('🔁 Повторилось 2 раза · последний раз 14:02 UTC');
+    expect(msg.plain).toContain('\n\n✅ Решено · @jane · 14:02 UTC\n👤 Исполнитель: jane@example.com\n');
+    expect(msg.buttons.flat().map((b) => b.text)).toEqual(['Открыть снова', 'Открыть в Sentry']);
+    expect(() => parseTelegramHtml(msg.html)).not.toThrow();
   });
 });
