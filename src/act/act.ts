@@ -8,7 +8,8 @@ import type { SentryApi } from '../sentry/api.js';
 import type { Store } from '../store/store.js';
 import { createCallbackHandler } from './callbacks.js';
 import { createCommandHandler, type StatusView } from './bot-commands.js';
-import { BOT_COMMANDS } from './command-parse.js';
+import { LOCALES, type Locale } from '../i18n/index.js';
+import { botCommands } from './command-parse.js';
 import { startUpdateLoop, type UpdateLoopConfig, type UpdatesState } from './updates.js';
 
 export interface ActDeps {
@@ -27,6 +28,8 @@ export interface ActDeps {
   logger: Logger;
   now?: () => number;
   updates?: Partial<UpdateLoopConfig>;
+  /** The language of answers and of the command list users without a listed language see. */
+  locale?: Locale;
 }
 
 export type Acting = ReturnType<typeof startActing>;
@@ -44,6 +47,7 @@ export function startActing(deps: ActDeps) {
     allowedUsers: deps.allowedUsers,
     logger: logger.child({ part: 'buttons' }),
     now,
+    ...(deps.locale ? { locale: deps.locale } : {}),
   });
   const onMessage = createCommandHandler({
     dispatcher: deps.dispatcher,
@@ -55,10 +59,16 @@ export function startActing(deps: ActDeps) {
     buttonsOff: deps.buttonsOff,
     logger: logger.child({ part: 'commands' }),
     now,
+    ...(deps.locale ? { locale: deps.locale } : {}),
   });
 
   // In the background: an unreachable Telegram must not hold up the receiver's start.
-  const registered = telegram.setMyCommands(BOT_COMMANDS).catch((err: unknown) => {
+  // The default list in the configured language, and one per language, so each user's Telegram
+  // shows the descriptions in their own app language where we have it.
+  const registered = Promise.all([
+    telegram.setMyCommands(botCommands(deps.locale)),
+    ...LOCALES.map((l) => telegram.setMyCommands(botCommands(l), l)),
+  ]).catch((err: unknown) => {
     logger.warn({ err: (err as Error).message }, 'could not register the bot commands (setMyCommands); they still work when typed');
   });
 

@@ -7,20 +7,22 @@ import type { Dispatcher } from '../deliver/dispatcher.js';
 import type { TgChat, TgMessage } from '../telegram/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Alert } from '../normalise/alert.js';
+import { messages, type Locale } from '../i18n/index.js';
 import { escapeHtml } from '../render/template.js';
 import type { Store } from '../store/store.js';
-import { BOT_COMMANDS, parseCommand, type IssueRef, parseMute, parseUnmute } from './command-parse.js';
+import { botCommands, parseCommand, type IssueRef, parseMute, parseUnmute } from './command-parse.js';
 import type { UpdatesState } from './updates.js';
 
 export function when(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-export function chatIdText(msg: Pick<TgMessage, 'chat' | 'from' | 'message_thread_id' | 'is_topic_message'>): string {
-  const lines = [`Chat id: <code>${msg.chat.id}</code>`];
-  if (msg.is_topic_message && msg.message_thread_id !== undefined) lines.push(`Topic id: <code>${msg.message_thread_id}</code>`);
-  else if (msg.chat.is_forum) lines.push('Topic: General (leave SENTRY_ALERT_TOPIC_ID empty)');
-  if (msg.from) lines.push(`Your user id: <code>${msg.from.id}</code>`);
+export function chatIdText(msg: Pick<TgMessage, 'chat' | 'from' | 'message_thread_id' | 'is_topic_message'>, locale: Locale = 'en'): string {
+  const t = messages(locale);
+  const lines = [t.chatId(String(msg.chat.id))];
+  if (msg.is_topic_message && msg.message_thread_id !== undefined) lines.push(t.topicId(String(msg.message_thread_id)));
+  else if (msg.chat.is_forum) lines.push(t.topicGeneral);
+  if (msg.from) lines.push(t.yourUserId(String(msg.from.id)));
   return lines.join('\n');
 }
 
@@ -40,31 +42,33 @@ export interface StatusView {
   buttonsOff: string | null;
 }
 
-export function statusText(v: StatusView): string {
+// The reasons in /status (why buttons are off, why an alert was parked) are the receiver's
+// log vocabulary and stay in English; the words around them follow the locale.
+export function statusText(v: StatusView, locale: Locale = 'en'): string {
+  const t = messages(locale);
   const lines = [
-    `<b>sentry-tg ${escapeHtml(v.version)}</b> · ${v.health === 'ok' ? '✅ ok' : '⚠️ degraded'}`,
-    `Waiting: ${v.pending}${v.oldestPendingAt !== null ? ` (oldest since ${when(v.oldestPendingAt)})` : ''}`,
-    `Last delivery: ${v.lastDeliveredAt !== null ? when(v.lastDeliveredAt) : 'none yet'}`,
-    `Undeliverable: ${v.undeliverable}${v.lastUndeliverableReason ? ` · last reason: ${escapeHtml(v.lastUndeliverableReason)}` : ''}`,
-    `Muted alerts: ${v.muted}`,
+    `<b>sentry-tg ${escapeHtml(v.version)}</b> · ${v.health === 'ok' ? t.healthOk : t.healthDegraded}`,
+    t.statusWaiting(v.pending, v.oldestPendingAt !== null ? when(v.oldestPendingAt) : null),
+    t.statusLastDelivery(v.lastDeliveredAt !== null ? when(v.lastDeliveredAt) : null),
+    t.statusUndeliverable(v.undeliverable, v.lastUndeliverableReason ? escapeHtml(v.lastUndeliverableReason) : null),
+    t.statusMuted(v.muted),
   ];
   if (v.mutes.length) {
-    lines.push(`Active mutes: ${v.mutes.map((m) => `${escapeHtml(m.label)} until ${when(m.until)}`).join(', ')}`);
+    lines.push(t.statusActiveMutes(v.mutes.map((m) => t.statusMuteUntil(escapeHtml(m.label), when(m.until))).join(', ')));
   }
-  lines.push(`Telegram: ${v.telegramReachable === false ? 'not answering' : 'reachable'}`);
-  lines.push(`Buttons: ${v.buttonsOff === null ? 'on' : `off (${escapeHtml(v.buttonsOff)})`}`);
+  lines.push(t.statusTelegram(v.telegramReachable !== false));
+  lines.push(t.statusButtons(v.buttonsOff === null ? null : escapeHtml(v.buttonsOff)));
   return lines.join('\n');
 }
 
-export function helpText(buttonsOff: string | null): string {
+export function helpText(buttonsOff: string | null, locale: Locale = 'en'): string {
+  const t = messages(locale);
   return [
-    'I post Sentry alerts here and keep one message per issue up to date.',
+    t.helpIntro,
     '',
-    ...BOT_COMMANDS.map((c) => `/${c.command} — ${escapeHtml(c.description)}`),
+    ...botCommands(locale).map((c) => `/${c.command} — ${escapeHtml(c.description)}`),
     '',
-    buttonsOff === null
-      ? 'Resolve and Archive buttons under an alert change the issue in Sentry; only users listed in SENTRY_TG_ALLOWED_USERS may press them or mute.'
-      : `Resolve and Archive buttons are off: ${escapeHtml(buttonsOff)}.`,
+    buttonsOff === null ? t.helpButtonsOn : t.helpButtonsOff(escapeHtml(buttonsOff)),
   ].join('\n');
 }
 
@@ -82,10 +86,14 @@ export interface CommandDeps {
   buttonsOff: string | null;
   logger: Logger;
   now: () => number;
+  /** The language of the answers; English when absent. */
+  locale?: Locale;
 }
 
 export function createCommandHandler(deps: CommandDeps) {
   const { dispatcher, store, logger } = deps;
+  const locale = deps.locale ?? 'en';
+  const t = messages(locale);
 
   /** The configured chat id this chat is known by (`-100…`, or `@name`), or null. */
   function configuredAs(chat: TgChat): string | null {
@@ -128,7 +136,7 @@ export function createCommandHandler(deps: CommandDeps) {
     } catch {
       shortId = null;
     }
-    return { issueId: row.issueId, shortId, label: shortId ?? `issue ${row.issueId}` };
+    return { issueId: row.issueId, shortId, label: shortId ?? t.issueLabel(row.issueId) };
   }
 
   /** A short id is tied to an issue id through the messages this chat got. */
@@ -138,8 +146,9 @@ export function createCommandHandler(deps: CommandDeps) {
   }
 
   async function mute(msg: TgMessage, args: string[], chatId: string): Promise<void> {
-    const parsed = parseMute(args, repliedIssue(msg, chatId));
-    if ('error' in parsed) return reply(msg, escapeHtml(parsed.error));
+    const parsed = parseMute(args, repliedIssue(msg, chatId), locale);
+    // parseMute's only error is the usage line.
+    if ('error' in parsed) return reply(msg, escapeHtml(t.muteUsage));
     const ref = resolve(parsed.ref, chatId);
     const at = deps.now();
     const until = at + parsed.duration.ms;
@@ -153,29 +162,26 @@ export function createCommandHandler(deps: CommandDeps) {
       createdAt: at,
     });
     logger.info({ chatId, issueId: ref.issueId, shortId: ref.shortId, until: new Date(until).toISOString() }, 'issue muted');
-    const caveat =
-      ref.issueId === null
-        ? `\nThis chat has had no alert for ${escapeHtml(ref.label)} yet, so only alerts that name it are held back; mute with the issue link to be sure.`
-        : '';
-    const where = configuredAs(msg.chat) ? 'this chat' : 'the alert chat';
+    const caveat = ref.issueId === null ? `\n${t.mutedUnknownIssue(escapeHtml(ref.label))}` : '';
+    const where = configuredAs(msg.chat) ? t.thisChat : t.theAlertChat;
     return reply(
       msg,
-      `🔕 Muted <b>${escapeHtml(ref.label)}</b> in ${where} for ${parsed.duration.text} (until ${when(until)}). ` +
-        `Its alerts are counted but not posted; /unmute ${escapeHtml(ref.shortId ?? ref.issueId ?? '')} ends it.${caveat}`,
+      t.muted(escapeHtml(ref.label), where, parsed.duration.text, when(until), escapeHtml(ref.shortId ?? ref.issueId ?? '')) + caveat,
     );
   }
 
   async function unmute(msg: TgMessage, args: string[], chatId: string): Promise<void> {
-    const parsed = parseUnmute(args, repliedIssue(msg, chatId));
-    if ('error' in parsed) return reply(msg, escapeHtml(parsed.error));
+    const parsed = parseUnmute(args, repliedIssue(msg, chatId), locale);
+    // parseUnmute's only error is the usage line.
+    if ('error' in parsed) return reply(msg, escapeHtml(t.unmuteUsage));
     const ref = resolve(parsed, chatId);
     const at = deps.now();
     const active = store.activeMute(chatId, ref.issueId, ref.shortId, at);
     const removed = store.removeMutes(chatId, ref.issueId, ref.shortId);
-    if (removed === 0) return reply(msg, `${escapeHtml(ref.label)} was not muted here.`);
+    if (removed === 0) return reply(msg, t.notMuted(escapeHtml(ref.label)));
     const held = active && ref.issueId !== null ? store.mutedSince(chatId, `issue:${ref.issueId}`, active.createdAt) : 0;
     logger.info({ chatId, issueId: ref.issueId, shortId: ref.shortId }, 'issue unmuted');
-    return reply(msg, `🔔 Unmuted <b>${escapeHtml(ref.label)}</b>${held ? ` (${held} alert${held === 1 ? ' was' : 's were'} held back while muted)` : ''}.`);
+    return reply(msg, t.unmuted(escapeHtml(ref.label), held));
   }
 
   return async function handleMessage(msg: TgMessage): Promise<void> {
@@ -191,15 +197,15 @@ export function createCommandHandler(deps: CommandDeps) {
     const muteChat = configured ?? store.migratedTo(deps.chatId) ?? deps.chatId;
     switch (cmd.name) {
       case 'chatid':
-        return reply(msg, chatIdText(msg));
+        return reply(msg, chatIdText(msg, locale));
       case 'status':
-        return reply(msg, statusText(deps.status()));
+        return reply(msg, statusText(deps.status(), locale));
       case 'mute':
       case 'unmute':
-        if (!allowed) return reply(msg, 'Only users listed in SENTRY_TG_ALLOWED_USERS can mute or unmute alerts.');
+        if (!allowed) return reply(msg, t.muteOnlyAllowed);
         return cmd.name === 'mute' ? mute(msg, cmd.args, muteChat) : unmute(msg, cmd.args, muteChat);
       case 'help':
-        return reply(msg, helpText(deps.buttonsOff));
+        return reply(msg, helpText(deps.buttonsOff, locale));
       default:
         // Including /start: it is how `setup` finds the chat, and setup answers it itself.
         return undefined;

@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import { SentryApiError, type SentryApi } from '../sentry/api.js';
 import type { Store } from '../store/store.js';
 import { actionToast, parseCallbackData, whoPressed } from '../issue/actions.js';
+import { messages, type Locale } from '../i18n/index.js';
 import { decidePress, failureAnswer, fitAnswer } from './press.js';
 
 export interface CallbackDeps {
@@ -19,6 +20,8 @@ export interface CallbackDeps {
   allowedUsers: readonly number[];
   logger: Logger;
   now: () => number;
+  /** The language of the answers; English when absent. */
+  locale?: Locale;
 }
 
 /** Sentry's reason for a failed call, short enough for an answer. */
@@ -54,7 +57,7 @@ export function createCallbackHandler(deps: CallbackDeps) {
       await handle(query, once);
     } catch (err) {
       logger.error({ err, data: query.data }, 'a button press failed');
-      if (!answered) await answer(query, 'Something went wrong on the receiver; see its log.', true);
+      if (!answered) await answer(query, messages(deps.locale).pressInternalError, true);
     }
   };
 
@@ -67,6 +70,7 @@ export function createCallbackHandler(deps: CallbackDeps) {
       callback: parsedKey ? store.callback(parsedKey) : null,
       chat: query.message?.chat,
       canWrite: deps.sentry !== null,
+      ...(deps.locale ? { locale: deps.locale } : {}),
     });
     const log = logger.child({ userId: query.from.id, data: query.data });
 
@@ -82,17 +86,17 @@ export function createCallbackHandler(deps: CallbackDeps) {
     }
 
     const sentry = deps.sentry;
-    if (!sentry) return respond('Actions are off on this receiver.', true); // decidePress already refuses this
+    if (!sentry) return respond(messages(deps.locale).pressActionsOff, true); // decidePress already refuses this
     let issue: Awaited<ReturnType<SentryApi['updateIssue']>>;
     try {
       issue = await sentry.updateIssue(cb.org, cb.issueId, decision.body);
     } catch (err) {
       log.warn({ issueId: cb.issueId, err: (err as Error).message }, 'Sentry refused a button action');
-      return respond(failureAnswer(decision.code, sentryReason(err)), true);
+      return respond(failureAnswer(decision.code, sentryReason(err), deps.locale), true);
     }
     const who = whoPressed(query.from);
     log.info({ issueId: cb.issueId, action: decision.code, who }, 'issue changed in Sentry from Telegram');
-    await respond(actionToast(decision.code));
+    await respond(actionToast(decision.code, deps.locale));
     // Not awaited: the message follows in the chat's paced turn; the next press need not wait.
     void dispatcher.update(cb.chatId, cb.messageId, {
       kind: 'action',

@@ -1,13 +1,22 @@
 // What a bot command says: the command list Telegram shows, and the parsing of what was typed
 // (/mute's issue reference and duration, /unmute's reference). Pure.
+import { messages, type Catalogue, type Locale } from '../i18n/index.js';
 
-export const BOT_COMMANDS = [
-  { command: 'chatid', description: 'This chat’s id and topic id (for SENTRY_ALERT_CHAT_ID and SENTRY_ALERT_TOPIC_ID)' },
-  { command: 'status', description: 'Receiver health: queue, last delivery, undeliverable alerts, mutes' },
-  { command: 'mute', description: 'Silence one issue in this chat: /mute FRONT-END-9 2h' },
-  { command: 'unmute', description: 'End a mute: /unmute FRONT-END-9' },
-  { command: 'help', description: 'What this bot does and who may use it' },
+const COMMANDS: { command: string; description: keyof Catalogue }[] = [
+  { command: 'chatid', description: 'commandChatid' },
+  { command: 'status', description: 'commandStatus' },
+  { command: 'mute', description: 'commandMute' },
+  { command: 'unmute', description: 'commandUnmute' },
+  { command: 'help', description: 'commandHelp' },
 ];
+
+/** The command list Telegram shows, in `locale`. */
+export function botCommands(locale: Locale = 'en'): { command: string; description: string }[] {
+  const t = messages(locale);
+  return COMMANDS.map((c) => ({ command: c.command, description: t[c.description] as string }));
+}
+
+export const BOT_COMMANDS = botCommands('en');
 
 // ---- parsing ------------------------------------------------------------------------------
 
@@ -28,22 +37,22 @@ export function parseCommand(text: string | undefined, botUsername: string | nul
 const MINUTE_MS = 60_000;
 export const MAX_MUTE_MS = 30 * 24 * 60 * MINUTE_MS;
 
-const UNITS: { re: RegExp; ms: number; word: string }[] = [
-  { re: /^(m|min|mins|minutes?)$/i, ms: MINUTE_MS, word: 'min' },
-  { re: /^(h|hr|hrs|hours?)$/i, ms: 60 * MINUTE_MS, word: 'h' },
-  { re: /^(d|days?)$/i, ms: 24 * 60 * MINUTE_MS, word: 'd' },
-  { re: /^(w|weeks?)$/i, ms: 7 * 24 * 60 * MINUTE_MS, word: 'w' },
+const UNITS: { re: RegExp; ms: number; word: keyof Catalogue }[] = [
+  { re: /^(m|min|mins|minutes?)$/i, ms: MINUTE_MS, word: 'unitMinutes' },
+  { re: /^(h|hr|hrs|hours?)$/i, ms: 60 * MINUTE_MS, word: 'unitHours' },
+  { re: /^(d|days?)$/i, ms: 24 * 60 * MINUTE_MS, word: 'unitDays' },
+  { re: /^(w|weeks?)$/i, ms: 7 * 24 * 60 * MINUTE_MS, word: 'unitWeeks' },
 ];
 
-/** `30m`, `2h`, `1d`, `1w` (up to 30 days); null when it is not a duration. */
-export function parseDuration(raw: string): { ms: number; text: string } | null {
+/** `30m`, `2h`, `1d`, `1w` (up to 30 days), its text in `locale`; null when it is not a duration. */
+export function parseDuration(raw: string, locale: Locale = 'en'): { ms: number; text: string } | null {
   const m = /^(\d{1,5})\s*([a-z]+)$/i.exec(raw.trim());
   if (!m) return null;
   const n = Number(m[1]);
   const unit = UNITS.find((u) => u.re.test(m[2]!));
   if (!unit || n < 1) return null;
   const ms = n * unit.ms;
-  return ms <= MAX_MUTE_MS ? { ms, text: `${n} ${unit.word}` } : null;
+  return ms <= MAX_MUTE_MS ? { ms, text: `${n} ${messages(locale)[unit.word] as string}` } : null;
 }
 
 export interface IssueRef {
@@ -54,7 +63,8 @@ export interface IssueRef {
 }
 
 /** A Sentry issue link (…/issues/1234/…), an issue id (1234) or a short id (FRONT-END-9). */
-export function parseIssueRef(raw: string): IssueRef | null {
+export function parseIssueRef(raw: string, locale: Locale = 'en'): IssueRef | null {
+  const label = messages(locale).issueLabel;
   const s = raw.trim().replace(/^<|>$/g, '');
   if (/^https?:\/\//i.test(s)) {
     let url: URL;
@@ -64,9 +74,9 @@ export function parseIssueRef(raw: string): IssueRef | null {
       return null;
     }
     const id = /\/issues\/(\d{1,20})(?:\/|$)/.exec(url.pathname)?.[1];
-    return id ? { issueId: id, shortId: null, label: `issue ${id}` } : null;
+    return id ? { issueId: id, shortId: null, label: label(id) } : null;
   }
-  if (/^\d{1,20}$/.test(s)) return { issueId: s, shortId: null, label: `issue ${s}` };
+  if (/^\d{1,20}$/.test(s)) return { issueId: s, shortId: null, label: label(s) };
   if (/^[A-Za-z0-9][A-Za-z0-9_.-]*-[A-Za-z0-9]+$/.test(s) && /[A-Za-z]/.test(s)) {
     const shortId = s.toUpperCase();
     return { issueId: null, shortId, label: shortId };
@@ -74,14 +84,17 @@ export function parseIssueRef(raw: string): IssueRef | null {
   return null;
 }
 
-export const MUTE_USAGE =
-  'Usage: /mute <short id, issue link or issue id> <duration>, e.g. /mute FRONT-END-9 2h (or reply to an alert with /mute 2h). Durations: 30m, 2h, 1d, up to 30d.';
-export const UNMUTE_USAGE = 'Usage: /unmute <short id, issue link or issue id>, or reply to an alert with /unmute.';
+export const MUTE_USAGE = messages('en').muteUsage;
+export const UNMUTE_USAGE = messages('en').unmuteUsage;
 
 /** `/mute` arguments; `replied` is the issue of the alert the command replies to, if any. */
-export function parseMute(args: string[], replied: IssueRef | null): { ref: IssueRef; duration: { ms: number; text: string } } | { error: string } {
+export function parseMute(
+  args: string[],
+  replied: IssueRef | null,
+  locale: Locale = 'en',
+): { ref: IssueRef; duration: { ms: number; text: string } } | { error: string } {
   if (args.length === 1 && replied) {
-    const duration = parseDuration(args[0]!);
+    const duration = parseDuration(args[0]!, locale);
     return duration ? { ref: replied, duration } : { error: MUTE_USAGE };
   }
   if (args.length !== 2) return { error: MUTE_USAGE };
@@ -89,17 +102,17 @@ export function parseMute(args: string[], replied: IssueRef | null): { ref: Issu
     [args[0]!, args[1]!],
     [args[1]!, args[0]!],
   ] as const) {
-    const duration = parseDuration(d);
-    const ref = parseIssueRef(r);
+    const duration = parseDuration(d, locale);
+    const ref = parseIssueRef(r, locale);
     if (duration && ref) return { ref, duration };
   }
   return { error: MUTE_USAGE };
 }
 
-export function parseUnmute(args: string[], replied: IssueRef | null): IssueRef | { error: string } {
+export function parseUnmute(args: string[], replied: IssueRef | null, locale: Locale = 'en'): IssueRef | { error: string } {
   if (args.length === 0 && replied) return replied;
   if (args.length !== 1) return { error: UNMUTE_USAGE };
-  return parseIssueRef(args[0]!) ?? { error: UNMUTE_USAGE };
+  return parseIssueRef(args[0]!, locale) ?? { error: UNMUTE_USAGE };
 }
 
 // ---- answers --------------------------------------------------------------------------------

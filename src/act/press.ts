@@ -1,6 +1,7 @@
 // What a button press does. Pure: who may press, whether the button is still live, the exact
 // body Sentry receives, and the short answers the presser sees.
 import { parseCallbackData, type Menu, type SentryAction } from '../issue/actions.js';
+import { messages, type Locale } from '../i18n/index.js';
 import { cutUtf16 } from '../render/fit.js';
 import type { IssueUpdate } from '../sentry/api.js';
 import type { CallbackRow } from '../store/store.js';
@@ -35,9 +36,11 @@ export function fitAnswer(text: string): string {
 }
 
 /** What Sentry said when an action failed, in the ≤ 200 characters an answer allows. */
-export function failureAnswer(code: SentryAction, reason: string): string {
-  const verb = code === 'r' ? 'resolve' : code === 'ur' ? 'unresolve' : code === 'ua' ? 'unarchive' : 'archive';
-  return fitAnswer(`Could not ${verb} in Sentry: ${reason}`);
+export function failureAnswer(code: SentryAction, reason: string, locale: Locale = 'en'): string {
+  const t = messages(locale);
+  const say =
+    code === 'r' ? t.pressFailedResolve : code === 'ur' ? t.pressFailedUnresolve : code === 'ua' ? t.pressFailedUnarchive : t.pressFailedArchive;
+  return fitAnswer(say(reason));
 }
 
 export interface PressInput {
@@ -52,6 +55,8 @@ export interface PressInput {
   chat: { id: number | string; username?: string } | undefined;
   /** Write-back is configured (Sentry token and organisation). */
   canWrite: boolean;
+  /** The language of the answers; English when absent. */
+  locale?: Locale;
 }
 
 export type PressDecision =
@@ -60,7 +65,7 @@ export type PressDecision =
   | { kind: 'sentry'; callback: CallbackRow; code: SentryAction; body: IssueUpdate };
 
 export const NOT_ALLOWED = 'Not allowed: your Telegram user id is not in SENTRY_TG_ALLOWED_USERS.';
-export const EXPIRED = 'This button is no longer active: use the newest message for this issue.';
+export const EXPIRED = messages('en').pressExpired;
 
 /** Alerts to a channel may be configured as `@name`; Telegram reports the numeric id. */
 function sameChat(stored: string, chat: PressInput['chat']): boolean {
@@ -71,16 +76,17 @@ function sameChat(stored: string, chat: PressInput['chat']): boolean {
 
 /** Decides what a button press does. The allow-list comes first: a stranger changes nothing. */
 export function decidePress(input: PressInput): PressDecision {
+  const t = messages(input.locale);
   if (!input.allowedUsers.includes(input.fromId)) {
-    return { kind: 'refuse', text: `${NOT_ALLOWED} (Your id: ${input.fromId}.)`, alert: true };
+    return { kind: 'refuse', text: t.pressNotAllowed(input.fromId), alert: true };
   }
   const parsed = parseCallbackData(input.data);
   const cb = input.callback;
   if (!parsed || !cb || cb.key !== parsed.key || !sameChat(cb.chatId, input.chat)) {
-    return { kind: 'refuse', text: EXPIRED, alert: false };
+    return { kind: 'refuse', text: t.pressExpired, alert: false };
   }
   if (!input.canWrite) {
-    return { kind: 'refuse', text: 'Actions are off on this receiver: it needs SENTRY_AUTH_TOKEN and SENTRY_ORG.', alert: true };
+    return { kind: 'refuse', text: t.pressActionsOff, alert: true };
   }
   if (parsed.code === 'am') return { kind: 'menu', callback: cb, menu: 'archive' };
   if (parsed.code === 'b') return { kind: 'menu', callback: cb, menu: 'main' };

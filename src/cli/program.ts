@@ -105,9 +105,9 @@ const ALL_KEYS = Object.keys(OPTIONS) as OptionKey[];
 const SERVE_KEYS: OptionKey[] = [
   'telegramToken', 'chatId', 'topicId', 'webhookSecret', 'telegramApiRoot', 'port', 'host', 'dataDir', 'fsync', 'logFile',
   'bodyLimitBytes', 'sentryDsn', 'debugEndpoint', 'publicUrl', 'ngrokAuthtoken', 'allowedUsers', 'sentryAuthToken',
-  'sentryOrg', 'sentryUrl', 'updates', 'replayWindowSeconds',
+  'sentryOrg', 'sentryUrl', 'updates', 'replayWindowSeconds', 'locale',
 ];
-const SEND_KEYS: OptionKey[] = ['telegramToken', 'chatId', 'topicId', 'telegramApiRoot', 'dataDir'];
+const SEND_KEYS: OptionKey[] = ['telegramToken', 'chatId', 'topicId', 'telegramApiRoot', 'dataDir', 'locale'];
 
 /** Adds the setting flags (read by key into `Loaded`, so left out of the command's flag type). */
 function withSettings<C extends Command<[], OptionValues>>(cmd: C, keys: readonly OptionKey[], parent: Command<[], OptionValues>): C {

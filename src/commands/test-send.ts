@@ -5,6 +5,7 @@
 import type { Context } from '../context/context.js';
 import type { Loaded } from '../config/load.js';
 import { timeoutFlagMs } from '../config/options.js';
+import type { Locale } from '../i18n/index.js';
 import type { DispatcherOptions } from '../deliver/dispatcher.js';
 import { explainError } from './hints.js';
 import { classifyTelegramError } from '../deliver/telegram-verdict.js';
@@ -52,10 +53,10 @@ function kindsOf(flags: TestSendFlags): SampleKind[] {
 }
 
 /** What each kind looks like in Telegram, without Telegram. */
-export function dryRun(ctx: Pick<Context, 'out'>, kinds: readonly SampleKind[], debug: boolean): void {
+export function dryRun(ctx: Pick<Context, 'out'>, kinds: readonly SampleKind[], debug: boolean, locale: Locale = 'en'): void {
   for (const [i, kind] of kinds.entries()) {
     const sample = samplePayload(kind);
-    const rendered = render(normalise(sample));
+    const rendered = render(normalise(sample), {}, locale);
     if (i > 0) ctx.out.plain('');
     ctx.out.info(`${kind} (${sample.resource ?? 'legacy plugin'}): the message would read:`);
     ctx.out.plain('');
@@ -88,7 +89,7 @@ interface Pipeline {
 
 function pipeline(
   ctx: Pick<Context, 'fetch' | 'now' | 'stderr'>,
-  settings: { telegramToken: string; chatId: string; topicId?: number | undefined; telegramApiRoot: string },
+  settings: { telegramToken: string; chatId: string; topicId?: number | undefined; telegramApiRoot: string; locale?: Locale },
   timeoutMs: number,
   debug: boolean,
   opts: TestSendOptions,
@@ -120,6 +121,7 @@ function pipeline(
     giveUpAfterMs: timeoutMs,
     ...(opts.pacing ? { pacing: opts.pacing } : {}),
     backoff: { baseMs: 500, maxMs: 5000, ...opts.backoff },
+    ...(settings.locale ? { locale: settings.locale } : {}),
   });
   dispatcher.start();
 
@@ -193,7 +195,7 @@ function pipeline(
 
 export async function sendSamples(
   ctx: Pick<Context, 'out' | 'fetch' | 'now' | 'stderr'>,
-  settings: { telegramToken: string; chatId: string; topicId?: number | undefined; telegramApiRoot: string },
+  settings: { telegramToken: string; chatId: string; topicId?: number | undefined; telegramApiRoot: string; locale?: Locale },
   kinds: readonly SampleKind[],
   timeoutMs: number,
   debug = false,
@@ -237,10 +239,10 @@ export async function testSendCommand(
 ): Promise<number> {
   const kinds = kindsOf(flags);
   if (flags.dryRun) {
-    dryRun(ctx, kinds, flags.debug === true);
+    dryRun(ctx, kinds, flags.debug === true, loaded.settings.locale);
     return 0;
   }
-  const { telegramToken, chatId, topicId, telegramApiRoot } = loaded.settings;
+  const { telegramToken, chatId, topicId, telegramApiRoot, locale } = loaded.settings;
   if (telegramToken === undefined || chatId === undefined) {
     throw new UserError(
       'test-send needs the bot token and the chat id.',
@@ -252,7 +254,7 @@ export async function testSendCommand(
   if (kinds.length > 1 && chatId.startsWith('-') && seconds >= 5) {
     ctx.out.info(`Sending ${kinds.length} alerts: Telegram allows a group about ${DEFAULT_PACING.groupPerMinute} messages a minute, so this takes about ${seconds} s.`);
   }
-  const outcomes = await sendSamples(ctx, { telegramToken, chatId, topicId, telegramApiRoot }, kinds, timeoutFlagMs(flags.timeout, DEFAULT_SEND_TIMEOUT_MS), flags.debug === true, opts);
+  const outcomes = await sendSamples(ctx, { telegramToken, chatId, topicId, telegramApiRoot, locale }, kinds, timeoutFlagMs(flags.timeout, DEFAULT_SEND_TIMEOUT_MS), flags.debug === true, opts);
   const failed = outcomes.some((o) => o.status === 'failed') || outcomes.length < kinds.length;
   return failed ? 1 : 0;
 }

@@ -69,7 +69,10 @@ export function loadSettings(input: LoadInput): Loaded {
             ? [fromFile, 'file' as const, `${def.env} in ${input.envFile.path}`]
             : [undefined, 'default' as const, ''];
     if (raw === undefined) {
-      if (def.fallback !== undefined) {
+      if (def.fallbackFrom) {
+        settings[key] = def.fallbackFrom(input.env);
+        sources[key] = 'default';
+      } else if (def.fallback !== undefined) {
         settings[key] = def.fallback;
         sources[key] = 'default';
       }

@@ -1,6 +1,7 @@
 // The single list of settings: each has an env name, a flag, a default and a parser.
 // The commander program, the README table and validation are all driven from it.
 import { UserError } from '../errors.js';
+import { isLocale, localeFromEnv, type Locale } from '../i18n/locale.js';
 
 export interface OptionDef<T> {
   /** Environment variable (and `.env` key). */
@@ -17,6 +18,8 @@ export interface OptionDef<T> {
   /** Turns a raw string into a value, or returns an error message. */
   parse: (raw: string) => { value: T } | { error: string };
   fallback?: T;
+  /** A default that depends on the environment (e.g. LANG); takes precedence over `fallback`. */
+  fallbackFrom?: (env: Readonly<Record<string, string | undefined>>) => T;
 }
 
 const ok = <T>(value: T) => ({ value });
@@ -195,6 +198,19 @@ export const OPTIONS = {
     parse: userIds,
     fallback: [] as number[],
   } satisfies OptionDef<number[]>,
+  locale: {
+    env: 'SENTRY_TG_LOCALE',
+    flag: 'locale',
+    arg: '<en|ru>',
+    description: 'language of everything the team reads in Telegram (messages, buttons, answers); Sentry\'s own texts are never translated',
+    defaultText: 'from LANG (ru… → ru, else en)',
+    parse: (raw) => {
+      const v = raw.trim().toLowerCase();
+      return isLocale(v) ? ok(v) : bad(`must be en or ru, got "${raw}"`);
+    },
+    fallback: 'en',
+    fallbackFrom: localeFromEnv,
+  } satisfies OptionDef<Locale>,
   updates: {
     env: 'SENTRY_TG_UPDATES',
     flag: 'updates',

@@ -111,11 +111,11 @@ export function createButtonJobs(ctx: DeliveryContext, sync: IssueSync, queued: 
     let view = viewOfRow(row);
     if (change.kind === 'action') {
       // Saved before Telegram is asked: the store says what Sentry says, whatever Telegram does.
-      view = { ...view, state: applyAction(view.state, change) };
+      view = { ...view, state: applyAction(view.state, change, ctx.locale) };
       saveIssueMessage(row, view, row.messageId, now());
     }
     try {
-      const messageId = await calls.editOrResend(chatId, row.messageId, row.threadId, renderIssueMessage(view, buttonsFor(view, key)));
+      const messageId = await calls.editOrResend(chatId, row.messageId, row.threadId, renderIssueMessage(view, buttonsFor(view, key), ctx.locale));
       if (messageId !== row.messageId) saveIssueMessage(store.message(chatId, row.messageId) ?? row, view, messageId, now());
       status.ok(now());
       job.done(messageId === row.messageId ? 'edited' : 'resent');

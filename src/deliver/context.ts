@@ -1,5 +1,6 @@
 // What the delivery modules share: the store, the Telegram calls, the clock and the settings.
 // The dispatcher builds one and hands it to each part (issue sync, digests, button jobs).
+import type { Locale } from '../i18n/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import type { TelegramStatus } from '../telegram/reachability.js';
@@ -34,5 +35,7 @@ export interface DeliveryContext {
   actions: ActionsConfig | null;
   /** The short key a message's buttons carry in callback_data. */
   newKey: () => string;
+  /** The language of messages, buttons and status lines. */
+  locale: Locale;
   calls: TelegramCalls;
 }

@@ -23,6 +23,7 @@ export function createDigests(ctx: DeliveryContext, planner: Pick<Planner, 'aler
     return renderDigest(
       content.lines.map((l) => ({ ...l, title: l.count > 1 ? `${l.title} ×${l.count}` : l.title })),
       storm.digestMaxLines,
+      ctx.locale,
     );
   }
 

@@ -10,6 +10,7 @@
 // split by job: chat-round.ts (one step for one chat), planning.ts, issue-sync.ts, digests.ts,
 // button-jobs.ts, calls.ts (Telegram calls with their fallbacks) and failure-policy.ts (pure).
 import { randomBytes } from 'node:crypto';
+import type { Locale } from '../i18n/index.js';
 import { KEY_LENGTH } from '../issue/actions.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
@@ -47,6 +48,8 @@ export interface DispatcherOptions {
   actions?: ActionsConfig | null;
   /** The short key a message's buttons carry in callback_data. */
   newKey?: () => string;
+  /** The language of messages, buttons and status lines (SENTRY_TG_LOCALE); English when absent. */
+  locale?: Locale;
 }
 
 // Answers beyond this many waiting for one chat are dropped: a flood of /status must not hold
@@ -79,6 +82,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     storm: { ...DEFAULT_STORM, ...opts.storm },
     actions: opts.actions ?? null,
     newKey: opts.newKey ?? newKey,
+    locale: opts.locale ?? 'en',
     calls: createTelegramCalls({ telegram: opts.telegram, paced: turns.paced, logger: opts.logger }),
   };
   const { store, logger } = ctx;

@@ -22,7 +22,7 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
 
   /** The action keyboard when write-back is on and the message has a key; else the link button. */
   function buttonsFor(view: IssueView, key: string | null, menu: Menu = 'main') {
-    return actions && key ? actionKeyboard(view.state.status, key, view.body.url, menu) : undefined;
+    return actions && key ? actionKeyboard(view.state.status, key, view.body.url, menu, ctx.locale) : undefined;
   }
 
   function keyOf(chatId: string, messageId: number): string | null {
@@ -49,7 +49,7 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
     const last = unit.rows[unit.rows.length - 1]!;
     const alert = alertOf(first);
     const count = unit.rows.length;
-    const rendered = render(alert, count > 1 ? { repeat: { count, lastSeen: clock(last.receivedAt) } } : {});
+    const rendered = render(alert, count > 1 ? { repeat: { count, lastSeen: clock(last.receivedAt) } } : {}, ctx.locale);
     const messageId = await send(chatId, first.threadId, rendered);
     const at = now();
     store.transaction(() => {
@@ -70,7 +70,7 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
     const issueId = issueIdOf(unit.groupKey);
     const key = actions && issueId ? newKey() : null;
     const previous = p.reply ? unit.existing : null;
-    const messageId = await send(chatId, first.threadId, renderIssueMessage(p.view, buttonsFor(p.view, key)), previous?.messageId);
+    const messageId = await send(chatId, first.threadId, renderIssueMessage(p.view, buttonsFor(p.view, key), ctx.locale), previous?.messageId);
     const at = now();
     store.transaction(() => {
       store.saveMessage({
@@ -98,8 +98,8 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
     const oldKey = keyOf(chatId, row.messageId);
     // A message sent while write-back was off gets its buttons on its next change.
     const key = oldKey ?? (actions && row.issueId ? newKey() : null);
-    const before = renderIssueMessage(viewOfRow(row), buttonsFor(viewOfRow(row), oldKey));
-    const after = renderIssueMessage(p.view, buttonsFor(p.view, key));
+    const before = renderIssueMessage(viewOfRow(row), buttonsFor(viewOfRow(row), oldKey), ctx.locale);
+    const after = renderIssueMessage(p.view, buttonsFor(p.view, key), ctx.locale);
     // A webhook that changes nothing visible (Sentry confirming our own Resolve) costs no call.
     const messageId = sameRendering(before, after) ? row.messageId : await editOrResend(chatId, row.messageId, rows[0]!.threadId, after);
     const at = now();

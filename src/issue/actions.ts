@@ -4,6 +4,7 @@
 //
 // callback_data is `a:<key>:<code>`: the 10-character key stands for the chat, message, issue
 // and organisation (looked up in the store), so the data stays far below Telegram's 64 bytes.
+import { messages, type Catalogue, type Locale } from '../i18n/index.js';
 import { clock } from './clock.js';
 
 /** Button codes as they travel in callback_data. */
@@ -33,14 +34,14 @@ export function parseCallbackData(data: string | undefined): { key: string; code
 /** Which buttons a message shows: the main row, or the archive durations. */
 export type Menu = 'main' | 'archive';
 
-const DONE: Record<SentryAction, { emoji: string; words: string }> = {
-  r: { emoji: '✅', words: 'Resolved' },
-  a1: { emoji: '🔕', words: 'Archived for 1 h' },
-  a24: { emoji: '🔕', words: 'Archived for 24 h' },
-  ae: { emoji: '🔕', words: 'Archived until escalating' },
-  af: { emoji: '🔕', words: 'Archived forever' },
-  ur: { emoji: '🔄', words: 'Unresolved' },
-  ua: { emoji: '🔄', words: 'Unarchived' },
+const DONE: Record<SentryAction, { emoji: string; words: keyof Catalogue }> = {
+  r: { emoji: '✅', words: 'doneResolved' },
+  a1: { emoji: '🔕', words: 'doneArchived1h' },
+  a24: { emoji: '🔕', words: 'doneArchived24h' },
+  ae: { emoji: '🔕', words: 'doneArchivedEscalating' },
+  af: { emoji: '🔕', words: 'doneArchivedForever' },
+  ur: { emoji: '🔄', words: 'doneUnresolved' },
+  ua: { emoji: '🔄', words: 'doneUnarchived' },
 };
 
 /** How the message names the person who pressed: @username, else the first name. */
@@ -50,12 +51,14 @@ export function whoPressed(from: { username?: string; first_name: string; id: nu
 }
 
 /** The status line after a successful action: `✅ Resolved by @jane · 14:02 UTC`. */
-export function actionLine(code: SentryAction, who: string, atMs: number): string {
+export function actionLine(code: SentryAction, who: string, atMs: number, locale: Locale = 'en'): string {
+  const t = messages(locale);
   const d = DONE[code];
-  return `${d.emoji} ${d.words} by ${who} · ${clock(atMs)}`;
+  return t.actionLine(d.emoji, t[d.words] as string, who, clock(atMs));
 }
 
 /** The short answer the presser sees on success. */
-export function actionToast(code: SentryAction): string {
-  return `${DONE[code].words} in Sentry ${DONE[code].emoji}`;
+export function actionToast(code: SentryAction, locale: Locale = 'en'): string {
+  const t = messages(locale);
+  return t.actionToast(t[DONE[code].words] as string, DONE[code].emoji);
 }

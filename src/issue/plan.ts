@@ -2,6 +2,7 @@
 // and the alerts waiting for it, decide whether they edit it, start a new message (a
 // regression, or a repeat long after the last one), or are held back by a mute. deliver/
 // carries the plan out; render/issue-message.ts draws the result.
+import type { Locale } from '../i18n/index.js';
 import type { Alert } from '../normalise/alert.js';
 import { applyChange, regressed, stateFromAlert, type IssueChange, type IssueState } from './state.js';
 
@@ -31,6 +32,8 @@ export interface PlanContext {
   now: number;
   /** Occurrences after this long without one start a new message (storm window). */
   windowMs: number;
+  /** The language of the status lines; English when absent. */
+  locale?: Locale;
 }
 
 function counts(row: IssueChange): boolean {
@@ -38,16 +41,23 @@ function counts(row: IssueChange): boolean {
 }
 
 /** Folds rows from `from` into `view` until one would regress the issue; returns how many were taken. */
-function fold(start: IssueView, rows: IssueChange[], from: number, stopAt: (row: IssueChange) => boolean, regressInPlace: boolean) {
+function fold(
+  start: IssueView,
+  rows: IssueChange[],
+  from: number,
+  stopAt: (row: IssueChange) => boolean,
+  regressInPlace: boolean,
+  locale: Locale = 'en',
+) {
   const view: IssueView = { ...start };
   let i = from;
   for (; i < rows.length; i++) {
     const row = rows[i]!;
     if (stopAt(row)) break;
-    const t = applyChange(view.state, row);
+    const t = applyChange(view.state, row, locale);
     if (t.regression) {
       if (!regressInPlace) break;
-      view.state = regressed(view.state, row);
+      view.state = regressed(view.state, row, locale);
     } else {
       view.state = t.state;
     }
@@ -81,7 +91,7 @@ export function planIssue(current: IssueView | null, rows: IssueChange[], ctx: P
       firstSeen: first.receivedAt,
       lastSeen: first.receivedAt,
     };
-    const { view, take } = fold(start, rows, 1, never, false);
+    const { view, take } = fold(start, rows, 1, never, false, ctx.locale);
     return { do: 'send', take, view, reply: false, regression: false };
   }
 
@@ -94,23 +104,23 @@ export function planIssue(current: IssueView | null, rows: IssueChange[], ctx: P
       while (take < rows.length && quiet(rows[take]!)) take++;
       return { do: 'mute', take };
     }
-    const { view, take } = fold(current, rows, 0, quiet, true);
+    const { view, take } = fold(current, rows, 0, quiet, true, ctx.locale);
     return { do: 'edit', take, view };
   }
 
-  const t = applyChange(current.state, first);
+  const t = applyChange(current.state, first, ctx.locale);
   const stale = counts(first) && current.count > 0 && ctx.now - current.lastSeen >= ctx.windowMs;
   if (t.regression || stale) {
     const start: IssueView = {
       body: counts(first) ? first.alert() : current.body,
-      state: t.regression ? regressed(current.state, first) : current.state,
+      state: t.regression ? regressed(current.state, first, ctx.locale) : current.state,
       count: counts(first) ? 1 : 0,
       firstSeen: first.receivedAt,
       lastSeen: first.receivedAt,
     };
-    const { view, take } = fold(start, rows, 1, never, false);
+    const { view, take } = fold(start, rows, 1, never, false, ctx.locale);
     return { do: 'send', take, view, reply: true, regression: t.regression };
   }
-  const { view, take } = fold(current, rows, 0, never, false);
+  const { view, take } = fold(current, rows, 0, never, false, ctx.locale);
   return { do: 'edit', take, view };
 }

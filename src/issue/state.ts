@@ -2,6 +2,7 @@
 // accepted button presses change that. Pure.
 import { isLifecycleAction } from '../group/group-key.js';
 import type { Alert } from '../normalise/alert.js';
+import { messages, type Locale } from '../i18n/index.js';
 import { actionLine, type SentryAction } from './actions.js';
 import { clock } from './clock.js';
 
@@ -53,14 +54,15 @@ export interface IssueChange {
   alert: () => Alert;
 }
 
-/** "by Jane" for a person; Sentry itself (auto-resolve, escalation) is not named. */
-function byActor(alert: Alert): { text: string; who: string | null } {
+/** The person who acted; Sentry itself (auto-resolve, escalation) is not named. */
+function byActor(alert: Alert): { who: string | null } {
   const who = alert.actor && alert.actor.toLowerCase() !== 'sentry' ? alert.actor : null;
-  return { text: who ? ` by ${who}` : '', who };
+  return { who };
 }
 
 /** One waiting alert (a change to the issue) applied to the state. A regression is reported, not applied. */
-export function applyChange(state: IssueState, row: IssueChange): { state: IssueState; regression: boolean } {
+export function applyChange(state: IssueState, row: IssueChange, locale: Locale = 'en'): { state: IssueState; regression: boolean } {
+  const t = messages(locale);
   const same = { state, regression: false };
   switch (row.kind) {
     case 'occurrence':
@@ -71,7 +73,7 @@ export function applyChange(state: IssueState, row: IssueChange): { state: Issue
       if (state.status === 'resolved') return same;
       const by = byActor(row.alert());
       return {
-        state: { ...state, status: 'resolved', substatus: null, line: `✅ Resolved in Sentry${by.text} · ${clock(row.receivedAt)}`, by: by.who, at: row.receivedAt },
+        state: { ...state, status: 'resolved', substatus: null, line: t.resolvedInSentry(by.who, clock(row.receivedAt)), by: by.who, at: row.receivedAt },
         regression: false,
       };
     }
@@ -85,7 +87,7 @@ export function applyChange(state: IssueState, row: IssueChange): { state: Issue
           ...state,
           status: 'ignored',
           substatus: null,
-          line: `🔕 Archived in Sentry${how ? ` (${how})` : ''}${by.text} · ${clock(row.receivedAt)}`,
+          line: t.archivedInSentry(how ?? null, by.who, clock(row.receivedAt)),
           by: by.who,
           at: row.receivedAt,
         },
@@ -97,7 +99,7 @@ export function applyChange(state: IssueState, row: IssueChange): { state: Issue
       if (state.status !== 'ignored') return same;
       const by = byActor(row.alert());
       return {
-        state: { ...state, status: 'unresolved', substatus: null, line: `🔄 Unarchived in Sentry${by.text} · ${clock(row.receivedAt)}`, by: by.who, at: row.receivedAt },
+        state: { ...state, status: 'unresolved', substatus: null, line: t.unarchivedInSentry(by.who, clock(row.receivedAt)), by: by.who, at: row.receivedAt },
         regression: false,
       };
     }
@@ -109,23 +111,26 @@ export function applyChange(state: IssueState, row: IssueChange): { state: Issue
 }
 
 /** The state of a resolved issue that came back. */
-export function regressed(prev: IssueState, row: IssueChange): IssueState {
-  const by = row.kind === 'unresolved' ? byActor(row.alert()) : { text: '', who: null };
-  const reason = row.kind === 'unresolved' ? `unresolved in Sentry${by.text}` : 'a new event after it was resolved';
-  return { ...prev, status: 'unresolved', substatus: null, line: `🔁 Regressed: ${reason} · ${clock(row.receivedAt)}`, by: by.who, at: row.receivedAt };
+export function regressed(prev: IssueState, row: IssueChange, locale: Locale = 'en'): IssueState {
+  const t = messages(locale);
+  const by = row.kind === 'unresolved' ? byActor(row.alert()) : { who: null };
+  const at = clock(row.receivedAt);
+  const line = row.kind === 'unresolved' ? t.regressedUnresolved(by.who, at) : t.regressedNewEvent(at);
+  return { ...prev, status: 'unresolved', substatus: null, line, by: by.who, at: row.receivedAt };
 }
 
 /** A button press that Sentry accepted, applied to the state. */
 export function applyAction(
   state: IssueState,
   action: { code: SentryAction; who: string; at: number; status?: string | null; substatus?: string | null },
+  locale: Locale = 'en',
 ): IssueState {
   const answered = action.status === 'resolved' || action.status === 'ignored' || action.status === 'unresolved' ? action.status : null;
   return {
     ...state,
     status: answered ?? statusAfter(action.code),
     substatus: action.substatus ?? null,
-    line: actionLine(action.code, action.who, action.at),
+    line: actionLine(action.code, action.who, action.at, locale),
     by: action.who,
     at: action.at,
   };

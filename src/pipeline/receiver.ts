@@ -100,6 +100,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     ...(opts.pacing ? { pacing: opts.pacing } : {}),
     ...(opts.storm ? { storm: opts.storm } : {}),
     actions: buttonsOff === null && settings.sentryOrg ? { org: settings.sentryOrg } : null,
+    locale: settings.locale,
     inScope: (alert) => inScope(alert, projects) || (outOfScope++, false),
   });
   const { dispatcher, telegramStatus: status, storage } = pipeline;
@@ -181,6 +182,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       buttonsOff,
       chatId: settings.chatId,
       allowedUsers: settings.allowedUsers,
+      locale: settings.locale,
       botUsername: () => botUsername,
       status: () => {
         const q = store.stats();

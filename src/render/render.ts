@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import type { Alert, AlertKind, Level } from '../normalise/alert.js';
 import type { InlineButton } from '../telegram/types.js';
+import { counted, messages, pluralWord, type Catalogue, type Locale } from '../i18n/index.js';
 import { compile, type View } from './template.js';
+import { fieldLabel } from './labels.js';
 import { cutUtf16, renderToFit, TELEGRAM_TEXT_LIMIT, visibleText } from './fit.js';
 import { linkUrl, textOnlyUrl } from './link.js';
 
@@ -21,44 +23,57 @@ export interface RenderExtras {
   buttons?: InlineButton[][];
 }
 
-const LEVEL_LOOK: Record<Level, { emoji: string; word: string }> = {
-  fatal: { emoji: '🔥', word: 'FATAL' },
-  error: { emoji: '❌', word: 'ERROR' },
-  warning: { emoji: '⚠️', word: 'WARNING' },
-  info: { emoji: 'ℹ️', word: 'INFO' },
-  debug: { emoji: '🐛', word: 'DEBUG' },
+const LEVEL_LOOK: Record<Level, { emoji: string; word: keyof Catalogue }> = {
+  fatal: { emoji: '🔥', word: 'levelFatal' },
+  error: { emoji: '❌', word: 'levelError' },
+  warning: { emoji: '⚠️', word: 'levelWarning' },
+  info: { emoji: 'ℹ️', word: 'levelInfo' },
+  debug: { emoji: '🐛', word: 'levelDebug' },
 };
-const NO_LEVEL = { emoji: '🔔', word: 'ALERT' };
+const NO_LEVEL = { emoji: '🔔', word: 'levelNone' } as const;
 
-export function levelLook(level: Level | null) {
-  return level ? LEVEL_LOOK[level] : NO_LEVEL;
+export function levelLook(level: Level | null, locale: Locale = 'en') {
+  const look = level ? LEVEL_LOOK[level] : NO_LEVEL;
+  return { emoji: look.emoji, word: messages(locale)[look.word] as string };
 }
 
+// English templates sit in templates/, the others in templates/<locale>/ under the same names,
+// so a template is known by its name in every language.
 const TEMPLATE_DIR = new URL('../../templates/', import.meta.url);
 const cache = new Map<string, ReturnType<typeof compile>>();
 
-export function template(name: AlertKind | 'digest') {
-  let tokens = cache.get(name);
+export function template(name: AlertKind | 'digest', locale: Locale = 'en') {
+  const file = locale === 'en' ? `${name}.html` : `${locale}/${name}.html`;
+  let tokens = cache.get(file);
   if (!tokens) {
-    tokens = compile(readFileSync(new URL(`${name}.html`, TEMPLATE_DIR), 'utf8'), `${name}.html`);
-    cache.set(name, tokens);
+    tokens = compile(readFileSync(new URL(file, TEMPLATE_DIR), 'utf8'), file);
+    cache.set(file, tokens);
   }
   return tokens;
 }
 
 /** Keys that are never shortened to fit (a cut URL is a wrong URL). */
-const KEEP = new Set(['url', 'plainUrl', 'emoji', 'levelWord', 'headline']);
+const KEEP = new Set(['url', 'plainUrl', 'emoji', 'levelWord', 'headline', 'times', 'alertsWord']);
 
-const HEADLINES: Record<string, string> = {
-  created: 'CREATED',
-  resolved: 'RESOLVED',
-  unresolved: 'UNRESOLVED',
-  ignored: 'ARCHIVED',
-  archived: 'ARCHIVED',
-  assigned: 'ASSIGNED',
-  critical: 'CRITICAL',
-  warning: 'WARNING',
+const HEADLINES: Record<string, keyof Catalogue> = {
+  created: 'headlineCreated',
+  resolved: 'headlineResolved',
+  unresolved: 'headlineUnresolved',
+  ignored: 'headlineArchived',
+  archived: 'headlineArchived',
+  assigned: 'headlineAssigned',
 };
+const METRIC_HEADLINES: Record<string, keyof Catalogue> = {
+  critical: 'metricCritical',
+  warning: 'metricWarning',
+  resolved: 'metricResolved',
+};
+
+/** The headline word for an action; one sentry-tg does not know is shown as Sentry names it. */
+function headlineOf(alert: Alert, t: Catalogue): string {
+  const key = (alert.kind === 'metric' ? METRIC_HEADLINES[alert.action] : undefined) ?? HEADLINES[alert.action];
+  return key ? (t[key] as string) : alert.action.toUpperCase().replace(/[^A-Z0-9_]+/g, ' ').trim();
+}
 
 const ISSUE_EMOJI: Record<string, string> = {
   resolved: '✅',
@@ -68,19 +83,16 @@ const ISSUE_EMOJI: Record<string, string> = {
   unresolved: '🔄',
 };
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-function viewOf(alert: Alert, extras: RenderExtras): View {
-  const look = levelLook(alert.level);
-  const headline = HEADLINES[alert.action] ?? alert.action.toUpperCase().replace(/[^A-Z0-9_]+/g, ' ').trim();
+function viewOf(alert: Alert, extras: RenderExtras, locale: Locale): View {
+  const t = messages(locale);
+  const look = levelLook(alert.level, locale);
+  const headline = headlineOf(alert, t);
   let emoji = look.emoji;
   if (alert.kind === 'issue') emoji = ISSUE_EMOJI[alert.action] ?? look.emoji;
   if (alert.kind === 'metric') emoji = alert.action === 'resolved' ? '✅' : alert.action === 'warning' ? '⚠️' : '🚨';
   const counts = [
-    alert.count !== undefined ? plural(alert.count, 'event') : '',
-    alert.userCount !== undefined ? plural(alert.userCount, 'user') : '',
+    alert.count !== undefined ? counted(locale, alert.count, t.events) : '',
+    alert.userCount !== undefined ? counted(locale, alert.userCount, t.users) : '',
   ]
     .filter(Boolean)
     .join(' · ');
@@ -100,19 +112,20 @@ function viewOf(alert: Alert, extras: RenderExtras): View {
     actor: alert.actor,
     assignee: alert.assignee,
     counts,
-    fields: alert.fields.map((f) => ({ ...f })),
+    fields: alert.fields.map((f) => ({ ...f, label: fieldLabel(f.label, t) })),
     // A link when Telegram takes it; otherwise the address as text to copy.
     url: linkUrl(alert.url),
     plainUrl: textOnlyUrl(alert.url),
-    repeat: extras.repeat,
+    // `times` is the counter's word in the right plural form ("12 раз", "3 раза").
+    repeat: extras.repeat ? { ...extras.repeat, times: pluralWord(locale, extras.repeat.count, t.times) } : undefined,
     status: extras.status,
   };
 }
 
-function buttonsFor(alert: Alert, extras: RenderExtras): InlineButton[][] {
+function buttonsFor(alert: Alert, extras: RenderExtras, locale: Locale): InlineButton[][] {
   if (extras.buttons) return extras.buttons;
   const url = linkUrl(alert.url);
-  return url ? [[{ text: 'View in Sentry', url }]] : [];
+  return url ? [[{ text: messages(locale).viewInSentry, url }]] : [];
 }
 
 /** Plain text for when Telegram refuses our HTML: links are spelled out, then cut to fit. */
@@ -122,9 +135,9 @@ export function plainFrom(html: string): string {
   return text.length <= TELEGRAM_TEXT_LIMIT ? text : cutUtf16(text, TELEGRAM_TEXT_LIMIT - 1) + '…';
 }
 
-export function render(alert: Alert, extras: RenderExtras = {}): Rendered {
-  const html = renderToFit(template(alert.kind), viewOf(alert, extras), KEEP);
-  return { html, plain: plainFrom(html), buttons: buttonsFor(alert, extras) };
+export function render(alert: Alert, extras: RenderExtras = {}, locale: Locale = 'en'): Rendered {
+  const html = renderToFit(template(alert.kind, locale), viewOf(alert, extras, locale), KEEP);
+  return { html, plain: plainFrom(html), buttons: buttonsFor(alert, extras, locale) };
 }
 
 export interface DigestLine {
@@ -134,7 +147,7 @@ export interface DigestLine {
 }
 
 /** Many distinct alerts for one chat in one message, when the chat's rate limit is the bottleneck. */
-export function renderDigest(lines: DigestLine[], maxLines = 30): Rendered {
+export function renderDigest(lines: DigestLine[], maxLines = 30, locale: Locale = 'en'): Rendered {
   const shown = lines.slice(0, maxLines).map((l) => ({
     emoji: levelLook(l.level).emoji,
     // Each line gets a fair share of the message; the fitter trims further if needed.
@@ -142,7 +155,12 @@ export function renderDigest(lines: DigestLine[], maxLines = 30): Rendered {
     url: linkUrl(l.url),
     plainUrl: textOnlyUrl(l.url),
   }));
-  const view = { total: lines.length, lines: shown, more: lines.length > shown.length ? lines.length - shown.length : 0 };
-  const html = renderToFit(template('digest'), view, KEEP);
+  const view = {
+    total: lines.length,
+    alertsWord: pluralWord(locale, lines.length, messages(locale).alerts),
+    lines: shown,
+    more: lines.length > shown.length ? lines.length - shown.length : 0,
+  };
+  const html = renderToFit(template('digest', locale), view, KEEP);
   return { html, plain: plainFrom(html), buttons: [] };
 }

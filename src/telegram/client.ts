@@ -77,7 +77,8 @@ export function createTelegram(opts: TelegramOptions) {
       }),
     getWebhookInfo: () => call<{ url: string }>('getWebhookInfo'),
     deleteWebhook: () => call<true>('deleteWebhook', { drop_pending_updates: false }),
-    setMyCommands: (commands: { command: string; description: string }[]) =>
-      call<true>('setMyCommands', { commands }),
+    /** Without `languageCode`, for every user the per-language lists do not cover. */
+    setMyCommands: (commands: { command: string; description: string }[], languageCode?: string) =>
+      call<true>('setMyCommands', { commands, ...(languageCode ? { language_code: languageCode } : {}) }),
   };
 }

@@ -4,6 +4,7 @@
 // millisecond, also while a request is in flight: calls reach the fake a little later than the
 // pacer planned them, as they would over a network.
 import { createDispatcher, type ActionsConfig, type Dispatcher } from '../../src/deliver/dispatcher.js';
+import type { Locale } from '../../src/i18n/index.js';
 import { createTelegramStatus } from '../../src/telegram/reachability.js';
 import { createTelegram, type Telegram } from '../../src/telegram/client.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -33,6 +34,8 @@ export interface StormRigOptions {
   stepMs?: number;
   /** Write-back on: issue messages carry Resolve / Archive buttons. */
   actions?: ActionsConfig;
+  /** SENTRY_TG_LOCALE; English when absent. */
+  locale?: Locale;
   /** Fake options other than the clock and the limits, which stay real. */
   fake?: Omit<FakeTelegramOptions, 'now' | 'limits'>;
 }
@@ -51,6 +54,7 @@ export async function startStormRig(chatId: number, opts: StormRigOptions = {}):
     status: createTelegramStatus(),
     now,
     ...(opts.actions ? { actions: opts.actions } : {}),
+    ...(opts.locale ? { locale: opts.locale } : {}),
   });
   const intake = createIntake({ store, routeConfig: { chatId: String(chatId) }, now, onAccepted: (ids) => dispatcher.wake(ids) });
   dispatcher.start();
