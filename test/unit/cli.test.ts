@@ -1,5 +1,5 @@
 // The CLI's exit: typed flags reach each command, --version answers without commander, and every
-// error becomes "problem + fix" through the one explainer (src/cli/hints.ts).
+// error becomes "problem + fix" through the one explainer (src/commands/hints.ts).
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Context } from '../../src/context/context.js';
