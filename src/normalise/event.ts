@@ -3,7 +3,7 @@
 
 import type { Alert, Level } from './alert.js';
 import { levelFromAny } from './level.js';
-import { arr, httpUrl, idStr, obj, str, toIso, whole, type Envelope, type Obj } from './readers.js';
+import { arr, culpritOf, httpUrl, idStr, obj, str, toIso, whole, type Envelope, type Obj } from './readers.js';
 import { eventTags } from './tags.js';
 
 const MAX_RULES = 20;
@@ -71,7 +71,7 @@ export function eventLocation(event: Obj, culprit: string | undefined): string |
     const location = frameLocation(frames[i]);
     if (location !== undefined) return location;
   }
-  return culprit;
+  return culpritOf(culprit);
 }
 
 function typeAndValue(x: unknown): string | undefined {

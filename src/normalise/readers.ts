@@ -21,6 +21,15 @@ export function str(x: unknown): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
+/**
+ * The culprit as a location: Sentry writes `?` when it knows none, and `📍 Location: ?` tells a
+ * reader nothing, so that counts as missing.
+ */
+export function culpritOf(x: unknown): string | undefined {
+  const c = str(x);
+  return c === undefined || /^\?+$/.test(c) ? undefined : c;
+}
+
 // Longer than any real number Sentry sends; keeps Number() away from megabyte strings.
 const MAX_NUMERIC_CHARS = 32;
 

@@ -4,7 +4,7 @@
 
 import type { Alert, Field, Level } from './alert.js';
 import { levelFromAny } from './level.js';
-import { actorName, arr, httpUrl, idStr, obj, str, toIso, whole, type Envelope, type Obj } from './readers.js';
+import { actorName, arr, culpritOf, httpUrl, idStr, obj, str, toIso, whole, type Envelope, type Obj } from './readers.js';
 import { capitalise, clip, fnv1a, humanise, minutesText } from './text.js';
 
 // Lists inside a payload (Seer steps, code changes, pull requests) shown as fields.
@@ -138,7 +138,7 @@ export function normaliseIssue(env: Envelope): Alert | null {
     action,
     level: levelFromAny(issue.level),
     title: str(issue.title) ?? (mdTitle || undefined) ?? str(issue.culprit) ?? 'Sentry issue',
-    location: str(issue.culprit),
+    location: culpritOf(issue.culprit),
     project: str(project?.slug) ?? str(project?.name) ?? str(issue.project),
     issueId: id,
     shortId: str(issue.shortId),

@@ -372,6 +372,10 @@ const issueCommon = {
 } as const;
 
 describe('issue', () => {
+  it.each(['?', ' ?? ', ''])('a culprit of %j is no location (no "📍 Location: ?" line)', (culprit) => {
+    expect(normalise({ resource: 'issue', body: issueBody('created', { culprit }) }).location).toBeUndefined();
+  });
+
   it('resolved: resolution type and release as fields, permalink as url', () => {
     const body = issueBody(
       'resolved',
@@ -675,6 +679,11 @@ const frame = (filename: string, lineno: number, fn: string | null, inApp: boole
 });
 
 describe('error.created', () => {
+  it('an event with no in-app frame and a culprit of "?" has no location', () => {
+    const alert = normalise({ resource: 'error', body: errorBody({ title: 'Boom', culprit: '?', exception: { values: [{ type: 'E', stacktrace: { frames: [frame('lib/x.py', 1, 'f', false)] } }] } }) });
+    expect(alert.location).toBeUndefined();
+  });
+
   it('the event under data.event (what an older doc promised) reads the same as under data.error', () => {
     const event = (fixture('error.created.json').data as { error: Record<string, unknown> }).error;
     const asDocumented = normalise({ resource: 'error', body: errorBody(event) });
