@@ -296,8 +296,8 @@ export const OPTIONS = {
   metricsAddr: {
     env: 'SENTRY_TG_METRICS_ADDR',
     flag: 'metrics-addr',
-    arg: '<host:port>',
-    description: 'serve Prometheus metrics at GET /metrics on this separate address, e.g. 127.0.0.1:9464 (empty = off)',
+    arg: '<addr>',
+    description: 'host:port of a separate listener for Prometheus GET /metrics, e.g. 127.0.0.1:9464 (empty = off)',
     parse: listenAddress,
   } satisfies OptionDef<{ host: string; port: number } | undefined>,
 } as const;
