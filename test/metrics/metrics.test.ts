@@ -1,7 +1,9 @@
 // /metrics on its own listener (SENTRY_TG_METRICS_ADDR), scraped over a real socket after a known
 // set of webhooks through the real receiver, with the fake Telegram enforcing its limits and the
 // default fsync. Counters are checked to the exact value; gauges against /health's numbers.
+import { fdatasync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { FdatasyncFn } from '../../src/store/store.js';
 import { urlToken, WEBHOOK_PATH } from '../../src/receive/verify.js';
 import { fixture, SECRET, sentryRequest } from '../helpers.js';
 import { CHAT, httpText, rawRequest, startReceiverRig, type ReceiverRig } from '../receive/rig.js';
@@ -139,6 +141,57 @@ describe('metrics listener with a known set of webhooks', () => {
     // The webhook path is not served here either.
     expect((await rawRequest(at, httpText('POST', WEBHOOK_PATH, { 'content-type': 'application/json' }, '{}'))).status).toBe(404);
     expect(await scrape()).toMatch(/^sentry_tg_build_info\{version="\d+\.\d+\.\d+[^"]*"\} 1$/m);
+  });
+});
+
+const METRICS_ON = { metricsAddr: { host: '127.0.0.1', port: 0 } };
+const getText = async (url: string) => (await fetch(url)).text();
+
+describe('metrics agree with /health and /status', () => {
+  it('a failing disk: the 503 is counted as storage_failed and storage_ok is 0, as /health says', async () => {
+    let failing = true;
+    const eio: FdatasyncFn = (fd, callback) =>
+      failing ? callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO', errno: -5 })) : fdatasync(fd, callback);
+    const rig = await startReceiverRig({ fdatasync: eio, settings: { fsync: 'full', ...METRICS_ON } });
+    try {
+      const { body, headers } = sentryRequest(fixture('event_alert.triggered.json'), { resource: 'event_alert' });
+      expect((await fetch(`${rig.receiver.localUrl}${WEBHOOK_PATH}`, { method: 'POST', headers, body })).status).toBe(503);
+      const health = (await (await fetch(`${rig.receiver.localUrl}/health`)).json()) as { storage: { ok: boolean } };
+      const text = await getText(`${rig.receiver.metricsUrl}/metrics`);
+      failing = false;
+      expect(health.storage.ok).toBe(false);
+      expect(sample(text, 'sentry_tg_storage_ok')).toBe(0);
+      expect(sample(text, 'sentry_tg_webhooks_total', { resource: 'event_alert', outcome: 'storage_failed' })).toBe(1);
+      expect(sample(text, 'sentry_tg_webhooks_total', { resource: 'event_alert', outcome: 'accepted' })).toBeUndefined();
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it("the bot's /status shows the numbers the gauges show", async () => {
+    const rig = await startReceiverRig({
+      settings: { updates: true, ...METRICS_ON },
+      updates: { conflictRetryMs: 300, backoff: { baseMs: 50, maxMs: 200 } },
+    });
+    try {
+      rig.tg.failNext('sendMessage', { status: 400, description: 'Bad Request: chat not found' });
+      const { body, headers } = sentryRequest(fixture('event_alert.triggered.json'), { resource: 'event_alert' });
+      expect((await fetch(`${rig.receiver.localUrl}${WEBHOOK_PATH}`, { method: 'POST', headers, body })).status).toBe(202);
+      await vi.waitFor(() => expect(rig.receiver.store.stats().parked).toBe(1), { timeout: 10_000 });
+      rig.tg.pushMessage(CHAT, '/status');
+      const reply = await rig.tg.waitFor((t) => t.messagesIn(CHAT).find((m) => /Undeliverable: \d+/.test(m.text)), 10_000);
+      const text = await getText(`${rig.receiver.metricsUrl}/metrics`);
+      const shown = (label: RegExp) => Number(label.exec(reply.text)?.[1]);
+      const route = { route: 'default' };
+      expect(shown(/Waiting: (\d+)/)).toBe(sample(text, 'sentry_tg_outbox_pending', route));
+      expect(shown(/Undeliverable: (\d+)/)).toBe(sample(text, 'sentry_tg_alerts_parked', route));
+      expect(shown(/Muted alerts: (\d+)/)).toBe(sample(text, 'sentry_tg_alerts_muted', route));
+      expect(sample(text, 'sentry_tg_alerts_parked', route)).toBe(1);
+      // Reading the command went through the observed client too.
+      expect(sample(text, 'sentry_tg_telegram_calls_total', { method: 'getUpdates', result: 'ok' })).toBeGreaterThan(0);
+    } finally {
+      await rig.close();
+    }
   });
 });
 
