@@ -37,6 +37,15 @@ module.exports = {
       to: { path: '^src/(store|commands|cli|deliver|act)/' },
     },
     {
+      name: 'metrics-are-observed',
+      comment:
+        'Only the pipeline wires metrics in: the parts that see events (receive/, telegram/) take ' +
+        'an observer callback and never import metrics/.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(metrics|pipeline)/' },
+      to: { path: '^src/metrics/' },
+    },
+    {
       name: 'no-test-code-in-src',
       comment: 'Nothing the package ships imports test code.',
       severity: 'error',

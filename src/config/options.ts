@@ -67,6 +67,16 @@ function byteSize(raw: string) {
   return n >= 1024 ? ok(n) : bad('must be at least 1kb');
 }
 
+/** `host:port`, `[v6]:port`, or a bare port (on 127.0.0.1); empty: off. */
+function listenAddress(raw: string) {
+  const v = raw.trim();
+  if (v === '') return ok(undefined);
+  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([\w.-]+)):)?(\d{1,5})$/.exec(v);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) return bad(`must be host:port such as 127.0.0.1:9464, got "${raw}"`);
+  return ok({ host: m[1] ?? m[2] ?? '127.0.0.1', port });
+}
+
 function userIds(raw: string) {
   const parts = raw
     .split(/[\s,]+/)
@@ -299,6 +309,13 @@ export const OPTIONS = {
     parse: int(0, 7 * 24 * 3600),
     fallback: 300,
   } satisfies OptionDef<number>,
+  metricsAddr: {
+    env: 'SENTRY_TG_METRICS_ADDR',
+    flag: 'metrics-addr',
+    arg: '<addr>',
+    description: 'host:port of a separate listener for Prometheus GET /metrics, e.g. 127.0.0.1:9464 (empty = off)',
+    parse: listenAddress,
+  } satisfies OptionDef<{ host: string; port: number } | undefined>,
 } as const;
 
 export type OptionKey = keyof typeof OPTIONS;

@@ -1,5 +1,6 @@
 // What /health (and the bot's /status) report: the queue, Telegram, the disk, in one snapshot.
 import type { Acting } from '../act/act.js';
+import type { Figures } from '../metrics/metrics.js';
 import type { Health } from '../receive/app.js';
 import { VERSION } from '../version.js';
 import type { Pipeline } from './wire.js';
@@ -61,5 +62,14 @@ export function healthOf(input: HealthInput): () => Health {
       },
       warnings,
     };
+  };
+}
+
+/** The metrics' gauges, from the same store snapshot and Telegram status /health reads. */
+export function figuresOf(pipeline: Pick<Pipeline, 'store' | 'telegramStatus' | 'storage'>): Figures {
+  return {
+    queue: pipeline.store.stats(),
+    telegramReachable: pipeline.telegramStatus.snapshot().reachable,
+    storageOk: pipeline.storage.failure() === null,
   };
 }

@@ -14,6 +14,8 @@ import { createTelegram, type Telegram } from '../telegram/client.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
+import { startMetricsListener, type MetricsListener } from '../metrics/listener.js';
+import { createMetrics } from '../metrics/metrics.js';
 import { startStorageProbe } from '../receive/storage-status.js';
 import { describeScope, inScope, scopeProjects } from '../route/scope.js';
 import { listen } from '../receive/listen.js';
@@ -22,7 +24,7 @@ import { pluginCallbackUrl, urlToken, WEBHOOK_PATH } from '../receive/verify.js'
 import { openStore, type FdatasyncFn, type FsyncMode, type Store } from '../store/store.js';
 import { tunnelError, type Tunnel } from '../tunnel/ngrok.js';
 import { VERSION } from '../version.js';
-import { healthOf } from './health.js';
+import { figuresOf, healthOf } from './health.js';
 import { wirePipeline } from './wire.js';
 
 export type ServeSettings = Settings & { telegramToken: string; chatId: string };
@@ -51,6 +53,8 @@ export interface Receiver {
   /** http://host:port of the local listener. */
   localUrl: string;
   publicUrl: string | null;
+  /** http://host:port of the metrics listener; null when SENTRY_TG_METRICS_ADDR is not set. */
+  metricsUrl: string | null;
   store: Store;
   dispatcher: Dispatcher;
   telegram: Telegram;
@@ -88,7 +92,14 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     throw new UserError(`Cannot open the database in ${dataDir}: ${(err as Error).message}`, 'Check SENTRY_TG_DATA_DIR and its permissions.');
   }
 
-  const telegram = createTelegram({ apiRoot: settings.telegramApiRoot, token: settings.telegramToken, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  // Off by default: then nothing observes the webhook path or the Telegram calls at all.
+  const metrics = settings.metricsAddr ? createMetrics({ figures: () => figuresOf(pipeline), now: Date.now }) : null;
+  const telegram = createTelegram({
+    apiRoot: settings.telegramApiRoot,
+    token: settings.telegramToken,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(metrics ? { onCall: metrics.onTelegramCall } : {}),
+  });
   const buttonsOff = buttonsOffReason(settings);
   const projects = scopeProjects(settings.sentryProject);
   let outOfScope = 0;
@@ -140,11 +151,24 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       Sentry?.captureException(err);
     },
     ...(opts.http ? { http: opts.http } : {}),
+    ...(metrics ? { onAnswered: metrics.onWebhook } : {}),
   });
+
+  let metricsListener: MetricsListener | null = null;
+  if (metrics && settings.metricsAddr) {
+    try {
+      metricsListener = await startMetricsListener({ ...settings.metricsAddr, metrics, logger: logger.child({ part: 'metrics' }), ...(opts.http ? { http: opts.http } : {}) });
+    } catch (err) {
+      server.close();
+      store.close();
+      throw err;
+    }
+  }
 
   let tunnel: Tunnel | null = null;
   if (opts.tunnel) {
     if (!settings.ngrokAuthtoken) {
+      await metricsListener?.close();
       server.close();
       store.close();
       throw new UserError('A tunnel needs an ngrok authtoken.', 'Set NGROK_AUTHTOKEN (free at ngrok.com) or pass --public-url.');
@@ -152,6 +176,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     try {
       tunnel = await opts.tunnel({ port, host: settings.host, authtoken: settings.ngrokAuthtoken });
     } catch (err) {
+      await metricsListener?.close();
       server.close();
       store.close();
       throw tunnelError(err);
@@ -233,6 +258,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     });
 
   logger.info({ url: localUrl, version: VERSION, dataDir }, `receiver listening on ${localUrl}${WEBHOOK_PATH}`);
+  if (metricsListener) logger.info(`metrics on ${metricsListener.url}/metrics`);
   if (publicUrl) logger.info(`public webhook URL: ${publicUrl}${WEBHOOK_PATH} (plugin callback: ${pluginCallbackUrl(publicUrl, settings.webhookSecret)})`);
   if (!settings.webhookSecret) logger.warn('SENTRY_WEBHOOK_SECRET is not set: anyone who can reach this port can post alerts');
   if (projects.length) logger.info(describeScope(projects));
@@ -242,6 +268,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   return {
     localUrl,
     publicUrl,
+    metricsUrl: metricsListener?.url ?? null,
     store,
     dispatcher,
     telegram,
@@ -253,6 +280,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
           server.close(() => r());
           server.closeIdleConnections();
         });
+        await metricsListener?.close();
         // Presses first: a press in flight may still hand its edit to the dispatcher.
         await acting?.stop();
         await dispatcher.stop();

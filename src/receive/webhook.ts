@@ -19,7 +19,27 @@ export interface WebhookDeps {
   replayWindowSeconds?: number;
   /** Clock for the replay window (ms). */
   now?: () => number;
+  /** Told once per answered webhook (metrics); must be cheap: it runs on the hot path. */
+  onAnswered?: WebhookObserver;
 }
+
+/** How a webhook request ended: the log's `outcome` field, and the metrics' label source. */
+export type WebhookOutcome =
+  | 'accepted'
+  | 'duplicate'
+  | 'ignored: other project'
+  | 'rejected: malformed URL'
+  | 'rejected: method'
+  | 'rejected: too large'
+  | 'rejected: bad or missing signature'
+  | 'rejected: stale timestamp'
+  | 'rejected: content type'
+  | 'rejected: invalid JSON'
+  | 'failed: storage'
+  | 'failed: internal';
+
+/** `resource` is the raw Sentry-Hook-Resource header (undefined for the legacy plugin). */
+export type WebhookObserver = (resource: string | undefined, outcome: WebhookOutcome, seconds: number) => void;
 
 export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -82,12 +102,12 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
     };
     const requestId = header('request-id');
     const resource = header('sentry-hook-resource');
-    const done = (status: number, outcome: string, extra?: object) =>
-      logger.info(
-        { requestId, resource, status, outcome, ms: Number(process.hrtime.bigint() - started) / 1e6, ...extra },
-        `webhook ${resource ?? 'legacy'} ${outcome}`,
-      );
-    const fail = (status: number, message: string, outcome: string, headers?: Record<string, string>) => {
+    const done = (status: number, outcome: WebhookOutcome, extra?: object) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      deps.onAnswered?.(resource, outcome, ms / 1000);
+      logger.info({ requestId, resource, status, outcome, ms, ...extra }, `webhook ${resource ?? 'legacy'} ${outcome}`);
+    };
+    const fail = (status: number, message: string, outcome: WebhookOutcome, headers?: Record<string, string>) => {
       sendJson(res, status, { status: 'error', message }, headers);
       done(status, outcome);
     };

@@ -10,6 +10,18 @@ export interface TelegramOptions {
   fetch?: typeof fetch;
   /** Per request; getUpdates adds its own long-poll timeout on top. */
   timeoutMs?: number;
+  /** Told how every call ended (metrics); the client itself keeps no counts. */
+  onCall?: CallObserver;
+}
+
+/** How a call ended: answered ok, refused (by HTTP class, 429 apart), or no answer at all. */
+export type CallResult = 'ok' | '429' | '4xx' | '5xx' | 'network';
+export type CallObserver = (method: string, result: CallResult, retryAfterSeconds: number | undefined) => void;
+
+export function callResult(err: unknown): CallResult {
+  const status = err instanceof TelegramApiError ? err.code : err instanceof TelegramNetworkError ? err.httpStatus : undefined;
+  if (status === undefined) return 'network';
+  return status === 429 ? '429' : status >= 500 ? '5xx' : status >= 400 ? '4xx' : 'network';
 }
 
 export type Telegram = ReturnType<typeof createTelegram>;
@@ -21,6 +33,19 @@ export function createTelegram(opts: TelegramOptions) {
 
   /** `signal` lets the caller give up early (a long poll at shutdown). */
   async function call<T>(method: string, params: object = {}, extraTimeoutMs = 0, signal?: AbortSignal): Promise<T> {
+    const observe = opts.onCall;
+    if (!observe) return request<T>(method, params, extraTimeoutMs, signal);
+    try {
+      const result = await request<T>(method, params, extraTimeoutMs, signal);
+      observe(method, 'ok', undefined);
+      return result;
+    } catch (err) {
+      observe(method, callResult(err), err instanceof TelegramApiError ? err.retryAfterSeconds : undefined);
+      throw err;
+    }
+  }
+
+  async function request<T>(method: string, params: object, extraTimeoutMs: number, signal: AbortSignal | undefined): Promise<T> {
     let res: Response;
     let bodyText: string;
     try {
@@ -45,7 +70,7 @@ export function createTelegram(opts: TelegramOptions) {
     } catch {
       // A proxy or load balancer answered instead of the Bot API: treat 5xx as transient.
       if (res.status >= 500 || res.status === 429) {
-        throw new TelegramNetworkError(method, `HTTP ${res.status} with a non-JSON body`, false);
+        throw new TelegramNetworkError(method, `HTTP ${res.status} with a non-JSON body`, false, res.status);
       }
       throw new TelegramApiError(method, res.status, `HTTP ${res.status} with a non-JSON body`, undefined);
     }

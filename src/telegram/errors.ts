@@ -24,6 +24,8 @@ export class TelegramNetworkError extends Error {
     readonly method: string,
     reason: string,
     readonly timedOut: boolean,
+    /** The HTTP status when something other than the Bot API answered (a proxy's 502 page). */
+    readonly httpStatus?: number,
   ) {
     super(`Telegram ${method} did not complete: ${redact(reason)}`);
     this.name = 'TelegramNetworkError';
