@@ -12,8 +12,8 @@ import {
   normaliseInstallation,
   normaliseIssue,
   normaliseMetric,
-  normaliseSeer,
 } from './resources.js';
+import { normaliseSeer } from './seer.js';
 
 export { levelFromAny } from './level.js';
 
