@@ -139,4 +139,10 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX outbox_done ON outbox(done_at) WHERE state <> 'pending';
   CREATE INDEX attempts_outbox ON attempts(outbox_id);
   `,
+
+  // 4: the normalised alert (JSON) is stored with the row, so delivery reads it instead of
+  // normalising the body a second time. Rows from before keep it null and are normalised then.
+  `
+  ALTER TABLE outbox ADD COLUMN alert TEXT;
+  `,
 ];
