@@ -83,7 +83,8 @@ export function outboxRepository(db: Db) {
       `SELECT outbox_id AS alertId, at, outcome, detail FROM attempts WHERE outcome NOT IN ('sent', 'edited', 'merged', 'muted') AND at >= ? ORDER BY at DESC LIMIT ?`,
     ),
     row: db.prepare(`SELECT id, state, message_id AS messageId, chat_id AS chatId, last_error AS lastError FROM outbox WHERE id = ?`),
-    prune: db.prepare(`DELETE FROM outbox WHERE state IN ('sent', 'merged', 'muted') AND done_at < ?`),
+    // `state <> 'pending'` lets SQLite use the partial index outbox_done instead of scanning every row.
+    prune: db.prepare(`DELETE FROM outbox WHERE state <> 'pending' AND state IN ('sent', 'merged', 'muted') AND done_at < ?`),
     pruneAttempts: db.prepare(`DELETE FROM attempts WHERE at < ?`),
   };
 
