@@ -8,6 +8,9 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Db } from './db.js';
 
+// How long close() waits for the worker to close its connection (it is at most mid-checkpoint).
+const CLOSE_WAIT_MS = 5_000;
+
 // The writer checkpoints itself only when the worker has fallen this far behind (pages of 4 KiB).
 const BACKSTOP_PAGES = 16_384;
 
@@ -30,6 +33,8 @@ parentPort.on('message', (m) => {
   if (m !== 'close') return;
   clearInterval(timer);
   db.close();
+  Atomics.store(workerData.closed, 0, 1);
+  Atomics.notify(workerData.closed, 0);
   parentPort.close();
 });
 `;
@@ -41,13 +46,17 @@ export interface Checkpointer {
 export function startCheckpointer(db: Db, filename: string, intervalMs: number, onError: (message: string) => void): Checkpointer {
   db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, filename, intervalMs } });
+  // Set by the worker once its connection is closed: close() waits for it, so that the writer's
+  // connection is the last one (it removes the log) and the files are quiet when close() returns.
+  const closed = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, filename, intervalMs, closed } });
   worker.unref();
   worker.on('message', (m: { error?: string }) => m.error && onError(m.error));
   worker.on('error', (err) => onError(err.message));
   return {
     close(): void {
       worker.postMessage('close');
+      Atomics.wait(closed, 0, 0, CLOSE_WAIT_MS);
     },
   };
 }
