@@ -3,7 +3,6 @@
 // repositories into one Store; writes that span tables go through `transaction()`.
 import { fdatasync } from 'node:fs';
 import { callbacksRepository } from './callbacks.js';
-import { startCheckpointer } from './checkpoint.js';
 import { chatsRepository } from './chats.js';
 import { openDatabase, transactional } from './db.js';
 import { messagesRepository, type MessageRow } from './messages.js';
@@ -33,12 +32,7 @@ export interface StoreOptions {
   filename?: string;
   /** The fsync of the write-ahead log (node:fs fdatasync); tests hold or fail it. */
   fdatasync?: FdatasyncFn;
-  /** Told when a background checkpoint failed (the writer's own checkpoint then takes over). */
-  onCheckpointError?: (message: string) => void;
 }
-
-// How often the background checkpoint runs: often enough that each one is short.
-const CHECKPOINT_INTERVAL_MS = 250;
 
 export type Store = ReturnType<typeof openStore>;
 
@@ -49,7 +43,6 @@ export function openStore(opts: StoreOptions) {
   const callbacks = callbacksRepository(db);
   const mutes = mutesRepository(db);
   const chats = chatsRepository(db);
-  const checkpointer = filename === ':memory:' ? null : startCheckpointer(db, filename, CHECKPOINT_INTERVAL_MS, opts.onCheckpointError ?? (() => {}));
   const wal = createWalSync(filename === ':memory:' || opts.fsync === 'normal' ? null : `${filename}-wal`, opts.fdatasync ?? fdatasync);
   const { moveChat: _moveChat, prune: pruneOutbox, ...outboxApi } = outbox;
   const { prune: pruneMessages, ...messagesApi } = messages;
@@ -96,7 +89,6 @@ export function openStore(opts: StoreOptions) {
       return deleted;
     }),
     close(): void {
-      checkpointer?.close();
       wal.close();
       db.close();
     },
