@@ -16,10 +16,10 @@ export interface LoadResult {
 }
 
 /** Builds an HTTP/1.1 POST with a JSON body. */
-export function buildPost(port: number, path: string, headers: Record<string, string>, body: string): LoadRequest {
+export function buildPost(port: number, path: string, headers: Record<string, string>, body: string, host = '127.0.0.1'): LoadRequest {
   const b = Buffer.from(body);
   const head =
-    `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nconnection: keep-alive\r\ncontent-length: ${b.length}\r\n` +
+    `POST ${path} HTTP/1.1\r\nhost: ${host}:${port}\r\nconnection: keep-alive\r\ncontent-length: ${b.length}\r\n` +
     Object.entries(headers)
       .map(([k, v]) => `${k}: ${v}\r\n`)
       .join('') +
@@ -43,9 +43,9 @@ class Conn {
     });
   }
 
-  static open(port: number): Promise<Conn> {
+  static open(port: number, host = '127.0.0.1'): Promise<Conn> {
     return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new Conn(s)));
+      const s = connect(port, host, () => resolve(new Conn(s)));
       s.once('error', reject);
     });
   }
@@ -82,8 +82,8 @@ class Conn {
 }
 
 /** Closed loop: `connections` clients, each sending its next request when the last is answered. */
-export async function closedLoop(port: number, connections: number, seconds: number, next: () => LoadRequest): Promise<LoadResult> {
-  const conns = await Promise.all(Array.from({ length: connections }, () => Conn.open(port)));
+export async function closedLoop(port: number, connections: number, seconds: number, next: () => LoadRequest, host?: string): Promise<LoadResult> {
+  const conns = await Promise.all(Array.from({ length: connections }, () => Conn.open(port, host)));
   const latenciesMs: number[] = [];
   let errors = 0;
   const start = performance.now();
@@ -109,8 +109,8 @@ export async function closedLoop(port: number, connections: number, seconds: num
 }
 
 /** Open loop: a fixed rate whatever the answers do (a pool of connections absorbs slow ones). */
-export async function openLoop(port: number, rps: number, seconds: number, next: () => LoadRequest): Promise<LoadResult> {
-  const pool = await Promise.all(Array.from({ length: 32 }, () => Conn.open(port)));
+export async function openLoop(port: number, rps: number, seconds: number, next: () => LoadRequest, host?: string): Promise<LoadResult> {
+  const pool = await Promise.all(Array.from({ length: 32 }, () => Conn.open(port, host)));
   const free = [...pool];
   const latenciesMs: number[] = [];
   let errors = 0;
@@ -122,7 +122,7 @@ export async function openLoop(port: number, rps: number, seconds: number, next:
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     let c = free.pop();
     while (c?.closed) c = free.pop();
-    c ??= await Conn.open(port);
+    c ??= await Conn.open(port, host);
     const t0 = performance.now();
     const req = next();
     // A keep-alive socket the server closed at the very moment we wrote to it: the request
@@ -136,7 +136,7 @@ export async function openLoop(port: number, rps: number, seconds: number, next:
         },
         async () => {
           if (!retry) return void errors++;
-          return attempt(await Conn.open(port), false);
+          return attempt(await Conn.open(port, host), false);
         },
       );
     inflight.push(attempt(c, true));

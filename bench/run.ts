@@ -10,8 +10,8 @@
 // Exits non-zero when the storm broke a promise: any 429, an alert not reflected exactly once
 // in the chat, a backlog that did not drain, or an alert parked as undeliverable.
 // Figures go to stdout as tables. Environment knobs: BENCH_SECONDS (per concurrency step,
-// default 5), STORM_WEBHOOKS (10000), STORM_ISSUES (50), STORM_SECONDS (60); BENCH_ONLY=startup or
-// BENCH_ONLY=storm runs only that part.
+// default 5), STORM_WEBHOOKS (10000), STORM_ISSUES (50), STORM_SECONDS (60); BENCH_ONLY=startup,
+// BENCH_ONLY=ingest (issue 12's targets, bench/ingest.ts; `--peer URL`) or BENCH_ONLY=storm runs only that part.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,6 +22,7 @@ import { signBody } from '../src/receive/verify.js';
 import { startFakeTelegram } from '../test/fakes/telegram.js';
 import { sentryJson } from '../test/fakes/sentry.js';
 import { buildPost, closedLoop, openLoop, type LoadResult } from './load.js';
+import { ingestSection } from './ingest.js';
 import { startupSection } from './startup.js';
 import { stormVerdict } from './verdict.js';
 
@@ -154,6 +155,9 @@ async function main(): Promise<void> {
   console.log(`sentry-tg benchmark · node ${process.version} · ${new Date().toISOString()}`);
   if (process.env.BENCH_ONLY === undefined || process.env.BENCH_ONLY === 'startup') await startupSection();
   if (process.env.BENCH_ONLY === 'startup') return;
+  // Issue 12's ingest targets (and `--peer URL`): before the older sections, in the same run.
+  if (process.env.BENCH_ONLY === undefined || process.env.BENCH_ONLY === 'ingest') await ingestSection(process.argv.slice(2));
+  if (process.env.BENCH_ONLY === 'ingest') return;
   const tg = await startFakeTelegram(); // Telegram-like limits enforced
   const PRIVATE = 777;
   const GROUP = -100777;

@@ -55,9 +55,18 @@ export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 's
   }
 
   function alertOf(row: PendingRow): Alert {
+    const content = store.content(row.id);
+    // Normalised once, at intake; rows stored before that (schema 3) are normalised here.
+    if (content?.alert) {
+      try {
+        return JSON.parse(content.alert) as Alert;
+      } catch (err) {
+        logger.warn({ err, alertId: row.id }, 'stored alert unreadable: normalising the body again');
+      }
+    }
     let parsed: unknown;
     try {
-      parsed = JSON.parse((store.body(row.id) ?? Buffer.from('null')).toString('utf8'));
+      parsed = JSON.parse((content?.body ?? Buffer.from('null')).toString('utf8'));
     } catch {
       parsed = null; // accepted bodies are valid JSON; this only guards a damaged database
     }

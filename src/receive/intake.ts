@@ -85,6 +85,8 @@ export function createIntake(deps: IntakeDeps) {
         chatId: target.chatId,
         threadId: target.threadId,
         groupKey: groupKey(alert),
+        // Stored with the row so the dispatcher does not normalise the body a second time.
+        alert: JSON.stringify(alert),
       };
       return new Promise((resolve, reject) => {
         if (batch.length === 0) setImmediate(flush);

@@ -139,4 +139,16 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX outbox_done ON outbox(done_at) WHERE state <> 'pending';
   CREATE INDEX attempts_outbox ON attempts(outbox_id);
   `,
+
+  // 4: the normalised alert (JSON) is stored with the row, so delivery reads it instead of
+  // normalising the body a second time. Rows from before keep it null and are normalised then.
+  // outbox_pending is read by no query (pendingFor uses outbox_due), yet every insert and every
+  // delivery updated it. messages_group ends in message_id, the order the issue lookup reads:
+  // ending in last_seen, SQLite preferred the primary key and scanned every message of the chat.
+  `
+  ALTER TABLE outbox ADD COLUMN alert TEXT;
+  DROP INDEX outbox_pending;
+  DROP INDEX messages_group;
+  CREATE INDEX messages_group ON messages(group_key, chat_id, message_id);
+  `,
 ];

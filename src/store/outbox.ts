@@ -12,6 +12,8 @@ export interface NewAlertRow {
   chatId: string;
   threadId: number | null;
   groupKey: string | null;
+  /** The normalised alert as JSON, read back by delivery; null leaves delivery to normalise the body. */
+  alert?: string | null;
 }
 
 /** A waiting alert without its body (bodies are read only for the rows being rendered). */
@@ -40,14 +42,15 @@ export interface StoreStats {
 export function outboxRepository(db: Db) {
   const q = {
     insert: db.prepare(
-      `INSERT OR IGNORE INTO outbox (received_at, request_id, dedup_key, resource, action, body, chat_id, thread_id, group_key, next_attempt_at)
-       VALUES (@receivedAt, @requestId, @dedupKey, @resource, @action, @body, @chatId, @threadId, @groupKey, @receivedAt)`,
+      `INSERT OR IGNORE INTO outbox (received_at, request_id, dedup_key, resource, action, body, chat_id, thread_id, group_key, next_attempt_at, alert)
+       VALUES (@receivedAt, @requestId, @dedupKey, @resource, @action, @body, @chatId, @threadId, @groupKey, @receivedAt, @alert)`,
     ),
     dueChats: db.prepare(
       `SELECT chat_id AS chatId, MIN(next_attempt_at) AS dueAt FROM outbox WHERE state = 'pending' GROUP BY chat_id`,
     ),
     chatDueAt: db.prepare(`SELECT MIN(next_attempt_at) AS dueAt FROM outbox WHERE state = 'pending' AND chat_id = ?`),
     body: db.prepare(`SELECT body FROM outbox WHERE id = ?`),
+    content: db.prepare(`SELECT body, alert FROM outbox WHERE id = ?`),
     pendingFor: db.prepare(
       `SELECT id, received_at AS receivedAt, resource, action, chat_id AS chatId, thread_id AS threadId,
               group_key AS groupKey, attempts, next_attempt_at AS nextAttemptAt
@@ -80,7 +83,8 @@ export function outboxRepository(db: Db) {
       `SELECT outbox_id AS alertId, at, outcome, detail FROM attempts WHERE outcome NOT IN ('sent', 'edited', 'merged', 'muted') AND at >= ? ORDER BY at DESC LIMIT ?`,
     ),
     row: db.prepare(`SELECT id, state, message_id AS messageId, chat_id AS chatId, last_error AS lastError FROM outbox WHERE id = ?`),
-    prune: db.prepare(`DELETE FROM outbox WHERE state IN ('sent', 'merged', 'muted') AND done_at < ?`),
+    // `state <> 'pending'` lets SQLite use the partial index outbox_done instead of scanning every row.
+    prune: db.prepare(`DELETE FROM outbox WHERE state <> 'pending' AND state IN ('sent', 'merged', 'muted') AND done_at < ?`),
     pruneAttempts: db.prepare(`DELETE FROM attempts WHERE at < ?`),
   };
 
@@ -88,7 +92,7 @@ export function outboxRepository(db: Db) {
     /** Commits the rows in one transaction (one fsync). Returns, per row, its id or `duplicate`. */
     acceptMany: transactional(db, (rows: NewAlertRow[]): { id: number | null; duplicate: boolean }[] =>
       rows.map((r) => {
-        const res = q.insert.run(r);
+        const res = q.insert.run(r.alert === undefined ? { ...r, alert: null } : r);
         return res.changes === 1 ? { id: Number(res.lastInsertRowid), duplicate: false } : { id: null, duplicate: true };
       }),
     ),
@@ -104,6 +108,10 @@ export function outboxRepository(db: Db) {
     },
     body(id: number): Buffer | null {
       return (q.body.get(id) as { body: Buffer } | undefined)?.body ?? null;
+    },
+    /** What delivery reads of a row: the normalised alert (JSON) when stored with it, else the body. */
+    content(id: number): { body: Buffer; alert: string | null } | null {
+      return (q.content.get(id) as { body: Buffer; alert: string | null } | undefined) ?? null;
     },
     /**
      * Marks rows delivered (`sent`) or reflected in another alert's message (`merged`), in one

@@ -45,7 +45,7 @@ describe('schema 3: inbox becomes outbox', () => {
     schema2Database();
     const store = openStore({ dataDir: dir.path });
     const db = connectionOf(store);
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('inbox', 'outbox')`).all();
     expect(tables).toEqual([{ name: 'outbox' }]);
 
@@ -69,7 +69,7 @@ describe('schema 3: inbox becomes outbox', () => {
 
     // Opening again does not migrate twice.
     const reopened = openStore({ dataDir: dir.path });
-    expect(connectionOf(reopened).pragma('user_version', { simple: true })).toBe(3);
+    expect(connectionOf(reopened).pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(reopened.stats().pending).toBe(1);
     reopened.close();
   });
