@@ -76,7 +76,7 @@ export function createButtonJobs(ctx: DeliveryContext, sync: IssueSync, queued: 
     } catch (err) {
       const verdict = classifyTelegramError(err);
       const at = now();
-      status.failed(at, (err as Error).message, verdict.kind);
+      status.noteFailure(at, err);
       const retry = decideJobRetry(verdict, job.attempts, { backoff, random, rateLimitOnly: true });
       if (retry && verdict.kind === 'retry-after') {
         pacer.block(chatId, at + verdict.seconds * 1000);
@@ -122,7 +122,7 @@ export function createButtonJobs(ctx: DeliveryContext, sync: IssueSync, queued: 
     } catch (err) {
       const verdict = classifyTelegramError(err);
       const at = now();
-      status.failed(at, (err as Error).message, verdict.kind);
+      status.noteFailure(at, err);
       const retry = decideJobRetry(verdict, job.attempts, { backoff, random });
       if (!retry) {
         logger.warn({ chatId, messageId: row.messageId, err: (err as Error).message }, 'could not update the issue message; it will show the change on its next update');

@@ -117,7 +117,7 @@ export function createChatRound(
     const ids = rows.map((r) => r.id);
     const at = now();
     const detail = err instanceof Error ? err.message : String(err);
-    status.failed(at, detail, verdict.kind);
+    status.noteFailure(at, err);
     const decision = decideFailure(verdict, rows, detail, at, policy);
     switch (decision.do) {
       case 'wait':

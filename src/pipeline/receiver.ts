@@ -253,7 +253,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       botUsername = me.username ?? null;
     })
     .catch((err: unknown) => {
-      status.failed(Date.now(), (err as Error).message, 'getMe');
+      status.noteFailure(Date.now(), err);
       logger.error({ err: (err as Error).message }, 'Telegram getMe failed: check SENTRY_ALERT_TELEGRAM_TOKEN and TELEGRAM_API_ROOT');
     });
 

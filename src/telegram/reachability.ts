@@ -1,4 +1,6 @@
 // What we last learned about Telegram, for /health and /status: no extra API calls needed.
+import { TelegramApiError, TelegramNetworkError } from './errors.js';
+
 export type TelegramStatus = ReturnType<typeof createTelegramStatus>;
 
 export function createTelegramStatus() {
@@ -11,14 +13,20 @@ export function createTelegramStatus() {
       lastOkAt = at;
       failuresInARow = 0;
     },
-    failed(at: number, message: string, kind: string): void {
-      // 429s and edits of deleted messages mean Telegram answered: it is reachable.
-      if (kind === 'retry-after' || kind === 'edit-target-gone' || kind === 'migrated' || kind === 'thread-gone') {
+    /**
+     * A call failed: only a call Telegram never answered (network, timeout, 5xx) says it is
+     * unreachable. A 4xx is an answer ("chat not found" says the chat is wrong, not Telegram), and
+     * an error that is not Telegram's (the disk, our own bug) says nothing about it.
+     */
+    noteFailure(at: number, err: unknown): void {
+      if (err instanceof TelegramApiError && err.code < 500) {
         lastOkAt = at;
-        return;
+        failuresInARow = 0;
+        lastError = { at, message: err.message, kind: `answered ${err.code}` };
+      } else if (err instanceof TelegramNetworkError || err instanceof TelegramApiError) {
+        lastError = { at, message: err.message, kind: err instanceof TelegramApiError ? `answered ${err.code}` : 'network' };
+        failuresInARow += 1;
       }
-      lastError = { at, message, kind };
-      failuresInARow += 1;
     },
     setBot(username: string): void {
       bot = username;

@@ -205,6 +205,13 @@ describe('errors retrying will not fix', () => {
     expect(tg.calls.length).toBe(callsBefore);
   });
 
+  it('a refusal is an answer: after "chat not found" Telegram still counts as reachable, with the refusal as its last error', async () => {
+    const { intake, status } = await setup({}, 31337);
+    const { id } = await accept(intake, eventPayload('9'));
+    await tg.waitFor(() => store.row(id!)?.state === 'parked', 5000);
+    expect(status.snapshot()).toMatchObject({ reachable: true, failuresInARow: 0, lastError: { kind: 'answered 400' } });
+  });
+
   it("can't parse entities: the alert goes out as plain text with the link spelled out", async () => {
     const { intake } = await setup();
     tg.failNext('sendMessage', { status: 400, description: "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 3" });
