@@ -14,8 +14,7 @@ import { createTelegram, type Telegram } from '../telegram/client.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
-import { startMetricsListener, type MetricsListener } from '../metrics/listener.js';
-import { createMetrics } from '../metrics/metrics.js';
+import type { MetricsListener } from '../metrics/listener.js';
 import { startStorageProbe } from '../receive/storage-status.js';
 import { describeScope, inScope, scopeProjects } from '../route/scope.js';
 import { listen } from '../receive/listen.js';
@@ -93,7 +92,10 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   }
 
   // Off by default: then nothing observes the webhook path or the Telegram calls at all.
-  const metrics = settings.metricsAddr ? createMetrics({ figures: () => figuresOf(pipeline), now: Date.now }) : null;
+  // prom-client loads only when metrics are asked for: an idle receiver stays small.
+  const metrics = settings.metricsAddr
+    ? (await import('../metrics/metrics.js')).createMetrics({ figures: () => figuresOf(pipeline), now: Date.now })
+    : null;
   const telegram = createTelegram({
     apiRoot: settings.telegramApiRoot,
     token: settings.telegramToken,
@@ -157,6 +159,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   let metricsListener: MetricsListener | null = null;
   if (metrics && settings.metricsAddr) {
     try {
+      const { startMetricsListener } = await import('../metrics/listener.js');
       metricsListener = await startMetricsListener({ ...settings.metricsAddr, metrics, logger: logger.child({ part: 'metrics' }), ...(opts.http ? { http: opts.http } : {}) });
     } catch (err) {
       server.close();
