@@ -13,21 +13,18 @@
 // default 5), STORM_WEBHOOKS (10000), STORM_ISSUES (50), STORM_SECONDS (60); BENCH_ONLY=startup,
 // BENCH_ONLY=ingest (issue 12's targets, bench/ingest.ts; `--peer URL`) or BENCH_ONLY=storm runs only that part.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signBody } from '../src/receive/verify.js';
 import { startFakeTelegram } from '../test/fakes/telegram.js';
-import { sentryJson } from '../test/fakes/sentry.js';
 import { buildPost, closedLoop, openLoop, type LoadResult } from './load.js';
 import { ingestSection } from './ingest.js';
+import { SECRET, signedAlert } from './ingest-rig.js';
 import { startupSection } from './startup.js';
 import { stormVerdict } from './verdict.js';
 
 const BIN = new URL('../bin/sentry-tg.js', import.meta.url).pathname;
-const SECRET = 'bench-webhook-secret-0123456789abcdef';
 const STEP_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const STORM_WEBHOOKS = Number(process.env.STORM_WEBHOOKS ?? 10_000);
 const STORM_ISSUES = Number(process.env.STORM_ISSUES ?? 50);
@@ -44,39 +41,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-let seq = 0;
-function webhook(issue: number) {
-  seq += 1;
-  const payload = {
-    action: 'triggered',
-    installation: { uuid: 'a8e5d37a-696c-4c54-adb5-b3f28d64c7de' },
-    data: {
-      event: {
-        event_id: `${seq.toString(16)}`.padStart(32, '0'),
-        title: `BenchError${issue}: something broke`,
-        level: 'error',
-        issue_id: String(1000 + issue),
-        culprit: 'bench.py in work',
-        environment: 'production',
-        web_url: `https://sentry.io/organizations/bench/issues/${1000 + issue}/`,
-        exception: { values: [{ type: `BenchError${issue}`, value: 'something broke', stacktrace: { frames: [{ filename: 'bench.py', lineno: 12, function: 'work', in_app: true }] } }] },
-      },
-      triggered_rule: 'bench',
-    },
-    actor: { type: 'application', id: 'sentry', name: 'Sentry' },
-  };
-  const body = sentryJson(payload);
-  return {
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'sentry-hook-resource': 'event_alert',
-      'sentry-hook-timestamp': String(Math.floor(Date.now() / 1000)),
-      'request-id': randomBytes(16).toString('hex'),
-      'sentry-hook-signature': signBody(SECRET, body),
-    },
-  };
-}
 
 function pct(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -89,7 +53,7 @@ function summary(r: LoadResult) {
 }
 
 const requestFor = (port: number) => () => {
-  const w = webhook(seq % STORM_ISSUES);
+  const w = signedAlert(STORM_ISSUES);
   return buildPost(port, '/api/sentry-webhook', w.headers, w.body);
 };
 
