@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_PATH } from '../../src/receive/verify.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';
 import { SECRET, sentryRequest, tempDir } from '../helpers.js';
-import { startServe } from './serve-child.js';
+import { serveEnv, startServe } from './serve-child.js';
 
 const CHAT = 5252;
 
@@ -51,14 +51,7 @@ beforeAll(async () => {
   tg = await startFakeTelegram(); // Telegram's real limits
   tg.addChat({ id: CHAT, type: 'private', firstName: 'Ops' });
   dir = tempDir('sentry-tg-kill-');
-  env = {
-    SENTRY_ALERT_TELEGRAM_TOKEN: tg.token,
-    SENTRY_ALERT_CHAT_ID: String(CHAT),
-    SENTRY_WEBHOOK_SECRET: SECRET,
-    TELEGRAM_API_ROOT: tg.url,
-    PORT: '0',
-    SENTRY_TG_DATA_DIR: dir.path,
-  };
+  env = serveEnv(tg, CHAT, SECRET, dir.path);
 });
 afterAll(async () => {
   await tg.close();

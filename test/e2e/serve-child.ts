@@ -32,3 +32,15 @@ export function startServe(env: Record<string, string>): Promise<Child> {
     exited.then((code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
   });
 }
+
+/** The environment of a `serve` that posts to `chatId` through the fake Telegram at `tg`. */
+export function serveEnv(tg: { token: string; url: string }, chatId: number, secret: string, dataDir: string): Record<string, string> {
+  return {
+    SENTRY_ALERT_TELEGRAM_TOKEN: tg.token,
+    SENTRY_ALERT_CHAT_ID: String(chatId),
+    SENTRY_WEBHOOK_SECRET: secret,
+    TELEGRAM_API_ROOT: tg.url,
+    PORT: '0',
+    SENTRY_TG_DATA_DIR: dataDir,
+  };
+}
