@@ -83,6 +83,24 @@ const WRAPPER = [
   'setTimeout(() => {}, 120000)',
 ].join(' ');
 
+/** From the buttons question to the frequency rule: yes to buttons, Acme / Backend, own URL. */
+async function answerButtonsAndSentry(w: World, frequencyRule: 'y' | 'n'): Promise<void> {
+  await waitForScreen(/press Resolve \/ Archive under alerts\? .*\(Y\/n\)/);
+  await type('y');
+  await waitForScreen(/\? Sentry auth token/);
+  await type(SENTRY_TOKEN);
+  await waitForScreen(/\? Sentry organisation\s*\n❯ Acme \(acme\)/);
+  await keys('Enter');
+  await waitForScreen(/\? Sentry project\s*\n❯ Backend \(backend\)/);
+  await keys('Enter');
+  await waitForScreen(/\? How does Sentry reach this receiver\?/);
+  await keys('Down', 'Enter');
+  await waitForScreen(/\? Public base URL of the receiver/);
+  await type(w.publicUrl);
+  await waitForScreen(/more than 10 times in 1 minute\? \(y\/N\)/);
+  await type(frequencyRule);
+}
+
 async function startBinary(w: World, args: string[]): Promise<void> {
   await execa('tmux', ['-S', SOCKET, 'kill-session', '-t', SESSION], { reject: false });
   await execa('tmux', [
@@ -117,20 +135,7 @@ describe.sequential('the real binary in a pseudo-terminal', () => {
     w.tg.pushMessage(PRIVATE_CHAT, '/start');
     await waitForScreen(/\? Which chat should receive the alerts\?\s*\n❯ private chat with Ada \(@ada\) \(5550001\)/);
     await keys('Enter');
-    await waitForScreen(/press Resolve \/ Archive under alerts\? .*\(Y\/n\)/);
-    await type('y');
-    await waitForScreen(/\? Sentry auth token/);
-    await type(SENTRY_TOKEN);
-    await waitForScreen(/\? Sentry organisation\s*\n❯ Acme \(acme\)/);
-    await keys('Enter');
-    await waitForScreen(/\? Sentry project\s*\n❯ Backend \(backend\)/);
-    await keys('Enter');
-    await waitForScreen(/\? How does Sentry reach this receiver\?/);
-    await keys('Down', 'Enter');
-    await waitForScreen(/\? Public base URL of the receiver/);
-    await type(w.publicUrl);
-    await waitForScreen(/more than 10 times in 1 minute\? \(y\/N\)/);
-    await type('n');
+    await answerButtonsAndSentry(w, 'n');
     await waitForScreen(/Plan:[\s\S]*\? Go ahead\? \(Y\/n\)/);
     await keys('Enter');
     const final = await waitForScreen(/Start the receiver with: sentry-tg serve --env-file/, 30_000);
@@ -199,20 +204,7 @@ describe.sequential('the real binary in a pseudo-terminal', () => {
     // Still waiting for an answer: the Enters typed during the wait were dropped.
     expect(await screen()).not.toMatch(/Resolve \/ Archive/);
     await keys('Enter');
-    await waitForScreen(/press Resolve \/ Archive under alerts\? .*\(Y\/n\)/);
-    await type('y');
-    await waitForScreen(/\? Sentry auth token/);
-    await type(SENTRY_TOKEN);
-    await waitForScreen(/\? Sentry organisation\s*\n❯ Acme \(acme\)/);
-    await keys('Enter');
-    await waitForScreen(/\? Sentry project\s*\n❯ Backend \(backend\)/);
-    await keys('Enter');
-    await waitForScreen(/\? How does Sentry reach this receiver\?/);
-    await keys('Down', 'Enter');
-    await waitForScreen(/\? Public base URL of the receiver/);
-    await type(w.publicUrl);
-    await waitForScreen(/more than 10 times in 1 minute\? \(y\/N\)/);
-    await type('y');
+    await answerButtonsAndSentry(w, 'y');
     await waitForScreen(/Plan:[\s\S]*\? Go ahead\? \(Y\/n\)/);
     // Sentry is slow to list the rules right after the integration exists: Ctrl-C lands there.
     w.sentry.delayNext(/\/rules\/$/, 15_000);
