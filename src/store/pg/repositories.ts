@@ -35,11 +35,21 @@ export function pgRepositories(sql: Sql) {
   const outbox = {
     /** Commits the rows in one transaction. Returns, per row, its id or `duplicate`. */
     async acceptMany(rows: NewAlertRow[]): Promise<{ id: number | null; duplicate: boolean }[]> {
-      // Two batches holding the same keys in opposite orders can deadlock; PostgreSQL aborts
-      // one, which then runs again and finds the other's rows (duplicates).
+      // Two batches holding the same keys in opposite orders would deadlock on the unique
+      // indexes (each waiting for the other's uncommitted row). So each batch first takes a
+      // transaction lock per key, in one global order: a batch sharing keys with another waits
+      // for it whole, then finds its rows (duplicates). A deadlock that slips through anyway is
+      // run again.
+      const keys = rows.flatMap((r) => [r.requestId === null ? [] : [`r:${r.requestId}`], r.dedupKey === null ? [] : [`d:${r.dedupKey}`]].flat());
       for (let tries = 1; ; tries++) {
         try {
           return await sql.tx(async (tx) => {
+            if (keys.length > 1) {
+              await tx.query(
+                `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k) s ORDER BY h`,
+                [keys],
+              );
+            }
             const out: { id: number | null; duplicate: boolean }[] = [];
             for (const r of rows) {
               const res = await tx.query<{ id: number }>(
