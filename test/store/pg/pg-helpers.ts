@@ -1,6 +1,6 @@
 // The PostgreSQL the PG tests run against: SENTRY_TG_TEST_DATABASE_URL (default: the local
 // server's `test` database). Probed once per file: unreachable → the PG suites are skipped with
-// the reason printed, except under CI, where they fail. Each test gets its own schema, dropped after.
+// the reason printed, except under CI (or SENTRY_TG_PG_REQUIRED, set by .ci/run), where they fail. Each test gets its own schema, dropped after.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, it } from 'vitest';
@@ -24,7 +24,7 @@ async function probe(): Promise<string | null> {
 }
 
 const unreachable = await probe();
-const inCi = Boolean(process.env.CI);
+const inCi = Boolean(process.env.CI || process.env.SENTRY_TG_PG_REQUIRED);
 if (unreachable && !inCi) {
   console.warn(`PostgreSQL tests skipped: ${unreachable}. Set SENTRY_TG_TEST_DATABASE_URL or start the server.`);
 }
