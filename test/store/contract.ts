@@ -194,6 +194,25 @@ export function storeContract(open: StoreFactory): void {
     await store.durable();
   });
 
+  it('shows nothing of an open transaction to other callers, and nothing at all once it rolled back', async () => {
+    let resume!: () => void;
+    const paused = new Promise<void>((r) => (resume = r));
+    let wrote!: () => void;
+    const written = new Promise<void>((r) => (wrote = r));
+    const tx = store.transaction(async (t) => {
+      await t.kvSet('seen', 'uncommitted');
+      wrote();
+      await paused;
+      throw new Error('rolled back');
+    });
+    await written;
+    const outside = store.kvGet('seen');
+    resume();
+    await expect(tx).rejects.toThrow('rolled back');
+    expect(await outside).toBeNull();
+    expect(await store.kvGet('seen')).toBeNull();
+  });
+
   it('prunes delivered rows and old bookkeeping, keeping pending and parked rows', async () => {
     const ids = (await store.acceptMany([1, 2, 3, 4].map((i) => alertRow({ dedupKey: `p${i}` })))).map((r) => r.id!);
     await store.finish([ids[0]!], 'sent', 1, 100);
