@@ -47,9 +47,10 @@ export function messagesRepository(db: Db) {
          status_line = excluded.status_line, changed_by = excluded.changed_by, changed_at = excluded.changed_at`,
     ),
     forget: db.prepare(`DELETE FROM messages WHERE chat_id = ? AND message_id = ?`),
+    // Content that is not JSON (a plain status) is skipped; json_extract would throw on it.
     issueForShortId: db.prepare(
       `SELECT issue_id AS issueId FROM messages
-       WHERE chat_id = ? AND issue_id IS NOT NULL AND json_extract(content, '$.alert.shortId') = ? COLLATE NOCASE
+       WHERE chat_id = ? AND issue_id IS NOT NULL AND CASE WHEN json_valid(content) THEN json_extract(content, '$.alert.shortId') END = ? COLLATE NOCASE
        ORDER BY message_id DESC LIMIT 1`,
     ),
     digestEntry: db.prepare(`SELECT message_id AS messageId FROM digest_entries WHERE chat_id = ? AND group_key = ?`),

@@ -8,6 +8,7 @@ import { openDatabase, transactional } from './db.js';
 import { messagesRepository, type MessageRow } from './messages.js';
 import { mutesRepository } from './mutes.js';
 import { outboxRepository } from './outbox.js';
+import { registerSqliteTx } from './sqlite-tx.js';
 import { registerConnection } from './testing.js';
 import { createWalSync, type FdatasyncFn } from './wal-sync.js';
 
@@ -94,5 +95,6 @@ export function openStore(opts: StoreOptions) {
     },
   };
   registerConnection(store, db);
+  registerSqliteTx(store, db);
   return store;
 }
