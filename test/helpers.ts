@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Settings } from '../src/config/options.js';
+import { storeBehind } from '../src/store/behind.js';
+import type { Store } from '../src/store/store.js';
 import { signBody } from '../src/receive/verify.js';
 import type { ServeSettings } from '../src/commands/serve.js';
 import { sentryJson } from './fakes/sentry.js';
@@ -62,4 +64,9 @@ export function serveSettings(over: Partial<Settings> & { telegramToken: string;
     webhookSecret: SECRET,
     ...over,
   } as ServeSettings;
+}
+
+/** The synchronous SQLite store behind a receiver's (async) store, for assertions. */
+export function sqliteOf(store: object): Store {
+  return (storeBehind(store) ?? store) as Store;
 }

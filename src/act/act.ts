@@ -5,7 +5,7 @@ import type { Telegram } from '../telegram/client.js';
 import type { TgUpdate } from '../telegram/types.js';
 import type { Logger } from '../log/logger.js';
 import type { SentryApi } from '../sentry/api.js';
-import type { Store } from '../store/store.js';
+import type { AsyncStore, ReplicaCoordination } from '../store/async-store.js';
 import { createCallbackHandler } from './callbacks.js';
 import { createCommandHandler, type StatusView } from './bot-commands.js';
 import { LOCALES, type Locale } from '../i18n/index.js';
@@ -15,7 +15,7 @@ import { startUpdateLoop, type UpdateLoopConfig, type UpdatesState } from './upd
 export interface ActDeps {
   /** Chat messages (answers, edits) go through the dispatcher's pacing, never straight here. */
   telegram: Pick<Telegram, 'getUpdates' | 'answerCallbackQuery' | 'setMyCommands'>;
-  store: Store;
+  store: AsyncStore;
   dispatcher: Pick<Dispatcher, 'update' | 'say'>;
   /** Null when write-back is off (no token, organisation or allowed users). */
   sentry: Pick<SentryApi, 'updateIssue'> | null;
@@ -24,12 +24,15 @@ export interface ActDeps {
   chatId: string;
   allowedUsers: readonly number[];
   botUsername: () => string | null;
-  status: () => Omit<StatusView, 'updates' | 'buttonsOff'>;
+  status: () => Omit<StatusView, 'updates' | 'buttonsOff'> | Promise<Omit<StatusView, 'updates' | 'buttonsOff'>>;
   logger: Logger;
   now?: () => number;
   updates?: Partial<UpdateLoopConfig>;
   /** The language of answers and of the command list users without a listed language see. */
   locale?: Locale;
+  /** Replicas sharing the database: only the leader reads updates. */
+  replicas?: ReplicaCoordination | null;
+  leadLeaseMs?: number;
 }
 
 export type Acting = ReturnType<typeof startActing>;
@@ -55,7 +58,7 @@ export function startActing(deps: ActDeps) {
     chatId: deps.chatId,
     allowedUsers: deps.allowedUsers,
     botUsername: deps.botUsername,
-    status: () => ({ ...deps.status(), updates: updatesState(), buttonsOff: deps.buttonsOff }),
+    status: async () => ({ ...(await deps.status()), updates: updatesState(), buttonsOff: deps.buttonsOff }),
     buttonsOff: deps.buttonsOff,
     logger: logger.child({ part: 'commands' }),
     now,
@@ -77,6 +80,8 @@ export function startActing(deps: ActDeps) {
     store: deps.store,
     logger: logger.child({ part: 'updates' }),
     ...(deps.updates ? { config: deps.updates } : {}),
+    replicas: deps.replicas ?? null,
+    ...(deps.leadLeaseMs ? { leadLeaseMs: deps.leadLeaseMs } : {}),
     handle: async (update: TgUpdate) => {
       if (update.callback_query) return onCallback(update.callback_query);
       if (update.message) return onMessage(update.message);
@@ -87,6 +92,8 @@ export function startActing(deps: ActDeps) {
 
   return {
     updatesState: () => loop.state(),
+    /** Whether this process reads the updates (the leader among replicas). */
+    leading: () => loop.leading(),
     async stop(): Promise<void> {
       await loop.stop();
       await registered;

@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.js';
 import type { Alert } from '../normalise/alert.js';
 import { messages, type Locale } from '../i18n/index.js';
 import { escapeHtml } from '../render/template.js';
-import type { Store } from '../store/store.js';
+import type { AsyncStore } from '../store/async-store.js';
 import { botCommands, parseCommand, type IssueRef, parseMute, parseUnmute } from './command-parse.js';
 import type { UpdatesState } from './updates.js';
 
@@ -77,12 +77,12 @@ export function helpText(buttonsOff: string | null, locale: Locale = 'en'): stri
 export interface CommandDeps {
   /** Answers go out in the chat's paced turn, like alerts, so they cannot cause a 429. */
   dispatcher: Pick<Dispatcher, 'say'>;
-  store: Pick<Store, 'addMute' | 'removeMutes' | 'issueForShortId' | 'mutedSince' | 'migratedTo' | 'message' | 'activeMute'>;
+  store: Pick<AsyncStore, 'addMute' | 'removeMutes' | 'issueForShortId' | 'mutedSince' | 'migratedTo' | 'message' | 'activeMute'>;
   /** The configured alert chat (SENTRY_ALERT_CHAT_ID). */
   chatId: string;
   allowedUsers: readonly number[];
   botUsername: () => string | null;
-  status: () => StatusView;
+  status: () => StatusView | Promise<StatusView>;
   buttonsOff: string | null;
   logger: Logger;
   now: () => number;
@@ -96,8 +96,8 @@ export function createCommandHandler(deps: CommandDeps) {
   const t = messages(locale);
 
   /** The configured chat id this chat is known by (`-100…`, or `@name`), or null. */
-  function configuredAs(chat: TgChat): string | null {
-    const ids = [deps.chatId, store.migratedTo(deps.chatId)].filter((c): c is string => Boolean(c));
+  async function configuredAs(chat: TgChat): Promise<string | null> {
+    const ids = [deps.chatId, await store.migratedTo(deps.chatId)].filter((c): c is string => Boolean(c));
     return (
       ids.find((c) => c === String(chat.id) || (chat.username !== undefined && c.toLowerCase() === `@${chat.username.toLowerCase()}`)) ??
       null
@@ -110,7 +110,7 @@ export function createCommandHandler(deps: CommandDeps) {
    */
   async function reply(msg: TgMessage, html: string): Promise<void> {
     // The alert chat is paced under the id alerts use (which may be `@name`).
-    const chatId = configuredAs(msg.chat) ?? String(msg.chat.id);
+    const chatId = (await configuredAs(msg.chat)) ?? String(msg.chat.id);
     void dispatcher
       .say(chatId, {
         text: html,
@@ -125,10 +125,10 @@ export function createCommandHandler(deps: CommandDeps) {
   }
 
   /** The issue of the alert a command replies to. */
-  function repliedIssue(msg: TgMessage, chatId: string): IssueRef | null {
+  async function repliedIssue(msg: TgMessage, chatId: string): Promise<IssueRef | null> {
     const target = msg.reply_to_message;
     if (!target) return null;
-    const row = store.message(chatId, target.message_id);
+    const row = await store.message(chatId, target.message_id);
     if (!row?.issueId) return null;
     let shortId: string | null = null;
     try {
@@ -140,19 +140,19 @@ export function createCommandHandler(deps: CommandDeps) {
   }
 
   /** A short id is tied to an issue id through the messages this chat got. */
-  function resolve(ref: IssueRef, chatId: string): IssueRef {
+  async function resolve(ref: IssueRef, chatId: string): Promise<IssueRef> {
     if (ref.issueId !== null || ref.shortId === null) return ref;
-    return { ...ref, issueId: store.issueForShortId(chatId, ref.shortId) };
+    return { ...ref, issueId: await store.issueForShortId(chatId, ref.shortId) };
   }
 
   async function mute(msg: TgMessage, args: string[], chatId: string): Promise<void> {
-    const parsed = parseMute(args, repliedIssue(msg, chatId), locale);
+    const parsed = parseMute(args, await repliedIssue(msg, chatId), locale);
     // parseMute's only error is the usage line.
     if ('error' in parsed) return reply(msg, escapeHtml(t.muteUsage));
-    const ref = resolve(parsed.ref, chatId);
+    const ref = await resolve(parsed.ref, chatId);
     const at = deps.now();
     const until = at + parsed.duration.ms;
-    store.addMute({
+    await store.addMute({
       chatId,
       issueId: ref.issueId,
       shortId: ref.shortId,
@@ -163,7 +163,7 @@ export function createCommandHandler(deps: CommandDeps) {
     });
     logger.info({ chatId, issueId: ref.issueId, shortId: ref.shortId, until: new Date(until).toISOString() }, 'issue muted');
     const caveat = ref.issueId === null ? `\n${t.mutedUnknownIssue(escapeHtml(ref.label))}` : '';
-    const where = configuredAs(msg.chat) ? t.thisChat : t.theAlertChat;
+    const where = (await configuredAs(msg.chat)) ? t.thisChat : t.theAlertChat;
     return reply(
       msg,
       t.muted(escapeHtml(ref.label), where, parsed.duration.text, when(until), escapeHtml(ref.shortId ?? ref.issueId ?? '')) + caveat,
@@ -171,15 +171,15 @@ export function createCommandHandler(deps: CommandDeps) {
   }
 
   async function unmute(msg: TgMessage, args: string[], chatId: string): Promise<void> {
-    const parsed = parseUnmute(args, repliedIssue(msg, chatId), locale);
+    const parsed = parseUnmute(args, await repliedIssue(msg, chatId), locale);
     // parseUnmute's only error is the usage line.
     if ('error' in parsed) return reply(msg, escapeHtml(t.unmuteUsage));
-    const ref = resolve(parsed, chatId);
+    const ref = await resolve(parsed, chatId);
     const at = deps.now();
-    const active = store.activeMute(chatId, ref.issueId, ref.shortId, at);
-    const removed = store.removeMutes(chatId, ref.issueId, ref.shortId);
+    const active = await store.activeMute(chatId, ref.issueId, ref.shortId, at);
+    const removed = await store.removeMutes(chatId, ref.issueId, ref.shortId);
     if (removed === 0) return reply(msg, t.notMuted(escapeHtml(ref.label)));
-    const held = active && ref.issueId !== null ? store.mutedSince(chatId, `issue:${ref.issueId}`, active.createdAt) : 0;
+    const held = active && ref.issueId !== null ? await store.mutedSince(chatId, `issue:${ref.issueId}`, active.createdAt) : 0;
     logger.info({ chatId, issueId: ref.issueId, shortId: ref.shortId }, 'issue unmuted');
     return reply(msg, t.unmuted(escapeHtml(ref.label), held));
   }
@@ -187,19 +187,19 @@ export function createCommandHandler(deps: CommandDeps) {
   return async function handleMessage(msg: TgMessage): Promise<void> {
     const cmd = parseCommand(msg.text, deps.botUsername());
     if (!cmd) return;
-    const configured = configuredAs(msg.chat);
+    const configured = await configuredAs(msg.chat);
     const allowed = msg.from !== undefined && deps.allowedUsers.includes(msg.from.id);
     if (!configured && !allowed) {
       logger.debug({ chatId: msg.chat.id, userId: msg.from?.id, command: cmd.name }, 'command from outside the alert chat ignored');
       return;
     }
     // Mutes apply to the chat they are typed in; in a private chat with the bot, to the alert chat.
-    const muteChat = configured ?? store.migratedTo(deps.chatId) ?? deps.chatId;
+    const muteChat = configured ?? (await store.migratedTo(deps.chatId)) ?? deps.chatId;
     switch (cmd.name) {
       case 'chatid':
         return reply(msg, chatIdText(msg, locale));
       case 'status':
-        return reply(msg, statusText(deps.status(), locale));
+        return reply(msg, statusText(await deps.status(), locale));
       case 'mute':
       case 'unmute':
         if (!allowed) return reply(msg, t.muteOnlyAllowed);

@@ -6,14 +6,14 @@ import type { Telegram } from '../telegram/client.js';
 import type { TgCallbackQuery } from '../telegram/types.js';
 import type { Logger } from '../log/logger.js';
 import { SentryApiError, type SentryApi } from '../sentry/api.js';
-import type { Store } from '../store/store.js';
+import type { AsyncStore } from '../store/async-store.js';
 import { actionToast, parseCallbackData, whoPressed } from '../issue/actions.js';
 import { messages, type Locale } from '../i18n/index.js';
 import { decidePress, failureAnswer, fitAnswer } from './press.js';
 
 export interface CallbackDeps {
   telegram: Pick<Telegram, 'answerCallbackQuery'>;
-  store: Pick<Store, 'callback'>;
+  store: Pick<AsyncStore, 'callback'>;
   dispatcher: Pick<Dispatcher, 'update'>;
   /** Null when write-back is not configured. */
   sentry: Pick<SentryApi, 'updateIssue'> | null;
@@ -67,7 +67,7 @@ export function createCallbackHandler(deps: CallbackDeps) {
       fromId: query.from.id,
       allowedUsers: deps.allowedUsers,
       data: query.data,
-      callback: parsedKey ? store.callback(parsedKey) : null,
+      callback: parsedKey ? await store.callback(parsedKey) : null,
       chat: query.message?.chat,
       canWrite: deps.sentry !== null,
       ...(deps.locale ? { locale: deps.locale } : {}),

@@ -3,12 +3,17 @@
 // update is handled twice. A 409 (another program polls this bot, or a webhook is set) is
 // logged once with the fix and retried slowly; network errors back off; close() ends a long
 // poll in flight at once.
+//
+// Replicas sharing a database: only the leader polls (tryLead, renewed every leaseMs/3 while a
+// long poll runs); the offset lives in the shared store, so a replica that takes over resumes
+// where the old leader stopped. A leader whose lease passed stops at once (its poll is aborted,
+// its late offset saves are refused).
 import type { Logger } from '../log/logger.js';
 import { backoffMs, type BackoffConfig } from '../deliver/pacing.js';
 import type { Telegram } from '../telegram/client.js';
 import { TelegramApiError } from '../telegram/errors.js';
 import type { TgUpdate } from '../telegram/types.js';
-import type { Store } from '../store/store.js';
+import type { AsyncStore, ReplicaCoordination } from '../store/async-store.js';
 
 export const OFFSET_KEY = 'telegram.updates.offset';
 export const ALLOWED_UPDATES = ['message', 'callback_query'];
@@ -28,15 +33,21 @@ export const DEFAULT_UPDATE_LOOP: UpdateLoopConfig = {
   backoff: { baseMs: 1000, maxMs: 60_000 },
 };
 
-export type UpdatesState = 'starting' | 'polling' | 'conflict' | 'failing' | 'stopped';
+export type UpdatesState = 'starting' | 'polling' | 'conflict' | 'failing' | 'follower' | 'stopped';
+
+/** How long the update-reading lease lasts; the leader renews it every third of that. */
+export const DEFAULT_LEAD_LEASE_MS = 15_000;
 
 export interface UpdateLoopOptions {
   telegram: Pick<Telegram, 'getUpdates'>;
-  store: Pick<Store, 'kvGet' | 'kvSet'>;
+  store: Pick<AsyncStore, 'kvGet' | 'kvSet'>;
   logger: Logger;
   handle: (update: TgUpdate) => Promise<void>;
   config?: Partial<UpdateLoopConfig>;
   random?: () => number;
+  /** Replicas sharing the database: only the leader reads updates. Null: this process reads them. */
+  replicas?: ReplicaCoordination | null;
+  leadLeaseMs?: number;
 }
 
 export type UpdateLoop = ReturnType<typeof startUpdateLoop>;
@@ -52,9 +63,47 @@ export function startUpdateLoop(opts: UpdateLoopOptions) {
   const abort = new AbortController();
   let state: UpdatesState = 'starting';
   let handled = 0;
+  const replicas = opts.replicas ?? null;
+  const leaseMs = opts.leadLeaseMs ?? DEFAULT_LEAD_LEASE_MS;
+  let leading = replicas === null;
+  // Set when the lead is lost: the next time it leads, it reads the shared offset first.
+  let staleOffset = true;
+  let lostLead: AbortController | null = null;
+  let leadTimer: NodeJS.Timeout | null = null;
+  let offset: number | undefined;
 
-  const saved = Number(store.kvGet(OFFSET_KEY));
-  let offset: number | undefined = Number.isSafeInteger(saved) && saved > 0 ? saved : undefined;
+  async function loadOffset(): Promise<void> {
+    const saved = Number(replicas ? await replicas.updateOffset() : await store.kvGet(OFFSET_KEY));
+    offset = Number.isSafeInteger(saved) && saved > 0 ? saved : undefined;
+  }
+
+  async function saveOffset(next: number): Promise<boolean> {
+    if (!replicas) {
+      await store.kvSet(OFFSET_KEY, String(next));
+      return true;
+    }
+    return replicas.saveUpdateOffset(next, replicas.replicaId);
+  }
+
+  /** Takes or renews the lead; false: another replica reads the updates. */
+  async function lead(): Promise<boolean> {
+    if (!replicas) return true;
+    let now: boolean;
+    try {
+      now = await replicas.tryLead(replicas.replicaId, leaseMs);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'could not reach the database to lead update reading');
+      now = false;
+    }
+    if (now && !leading) logger.info('this replica reads Telegram updates now');
+    if (!now && leading) {
+      logger.warn('another replica reads Telegram updates now');
+      lostLead?.abort();
+    }
+    if (!now) staleOffset = true;
+    leading = now;
+    return now;
+  }
 
   /** Resolves after `ms`, or at once when the loop is stopped. */
   function pause(ms: number): Promise<void> {
@@ -71,7 +120,36 @@ export function startUpdateLoop(opts: UpdateLoopOptions) {
 
   async function loop(): Promise<void> {
     let failures = 0;
+    if (!replicas) {
+      try {
+        await loadOffset();
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'could not read the saved updates offset: starting from Telegram\'s');
+      }
+    }
     while (!abort.signal.aborted) {
+      if (replicas) {
+        if (!(await lead())) {
+          state = 'follower';
+          await pause(leaseMs / 3);
+          continue;
+        }
+        if (staleOffset) {
+          try {
+            await loadOffset();
+            staleOffset = false;
+          } catch (err) {
+            logger.warn({ err: (err as Error).message }, 'could not read the shared updates offset: will retry');
+            leading = false;
+            await pause(1000);
+            continue;
+          }
+        }
+        // The lease is renewed while the long poll runs; losing it ends the poll.
+        lostLead = new AbortController();
+        leadTimer ??= setInterval(() => void lead(), leaseMs / 3);
+      }
+      const signal = lostLead ? AbortSignal.any([abort.signal, lostLead.signal]) : abort.signal;
       let updates: TgUpdate[];
       try {
         updates = await telegram.getUpdates(
@@ -81,10 +159,11 @@ export function startUpdateLoop(opts: UpdateLoopOptions) {
             limit: 100,
             allowed_updates: ALLOWED_UPDATES,
           },
-          abort.signal,
+          signal,
         );
       } catch (err) {
         if (abort.signal.aborted) break;
+        if (!leading) continue;
         if (err instanceof TelegramApiError && err.code === 409) {
           if (state !== 'conflict') logger.error({ telegram: err.description }, `Telegram updates: ${CONFLICT_MESSAGE}`);
           state = 'conflict';
@@ -104,7 +183,7 @@ export function startUpdateLoop(opts: UpdateLoopOptions) {
       state = 'polling';
       failures = 0;
       for (const update of updates) {
-        if (abort.signal.aborted) break;
+        if (abort.signal.aborted || !leading) break;
         try {
           await handle(update);
         } catch (err) {
@@ -112,9 +191,19 @@ export function startUpdateLoop(opts: UpdateLoopOptions) {
         }
         offset = update.update_id + 1;
         handled += 1;
-        store.kvSet(OFFSET_KEY, String(offset));
+        try {
+          if (!(await saveOffset(offset))) {
+            // Deposed: the new leader carries on from the shared offset.
+            leading = false;
+            staleOffset = true;
+            break;
+          }
+        } catch (err) {
+          logger.warn({ err: (err as Error).message }, 'could not save the updates offset');
+        }
       }
     }
+    if (leadTimer) clearInterval(leadTimer);
     state = 'stopped';
   }
 
@@ -122,6 +211,8 @@ export function startUpdateLoop(opts: UpdateLoopOptions) {
 
   return {
     state: (): UpdatesState => state,
+    /** Whether this process reads the updates (always, without replicas). */
+    leading: (): boolean => leading,
     handled: (): number => handled,
     /** Ends a long poll in flight and waits for the update being handled. */
     async stop(): Promise<void> {

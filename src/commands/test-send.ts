@@ -17,7 +17,8 @@ import { registerSecret } from '../log/redact.js';
 import { normalise } from '../normalise/normalise.js';
 import { render } from '../render/render.js';
 import { wirePipeline } from '../pipeline/wire.js';
-import { openStore, type Store } from '../store/store.js';
+import { asyncStore, type AsyncStore } from '../store/async-store.js';
+import { openStore } from '../store/store.js';
 import { isSampleKind, samplePayload, SAMPLE_KINDS, type SampleKind } from './samples.js';
 import { DEFAULT_PACING } from '../deliver/pacing.js';
 
@@ -94,7 +95,7 @@ function pipeline(
   debug: boolean,
   opts: TestSendOptions,
 ): Pipeline {
-  const store: Store = openStore({ dataDir: '', filename: ':memory:' });
+  const store: AsyncStore = asyncStore(openStore({ dataDir: '', filename: ':memory:' }));
   const client = createTelegram({ apiRoot: settings.telegramApiRoot, token: settings.telegramToken, fetch: ctx.fetch });
   // Every error Telegram gives while a sample is delivered, to explain the outcome.
   let errors: unknown[] = [];
@@ -125,10 +126,10 @@ function pipeline(
   });
   dispatcher.start();
 
-  async function settle(id: number): Promise<ReturnType<Store['row']>> {
+  async function settle(id: number): Promise<Awaited<ReturnType<AsyncStore['row']>>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const row = store.row(id);
+      const row = await store.row(id);
       if (row && row.state !== 'pending') return row;
       if (Date.now() >= deadline) return row;
       await new Promise((r) => setTimeout(r, POLL_MS));
@@ -188,7 +189,7 @@ function pipeline(
     },
     async close() {
       await dispatcher.stop();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -251,6 +251,33 @@ export const OPTIONS = {
     description: 'host:port of a separate listener for Prometheus GET /metrics, e.g. 127.0.0.1:9464 (empty = off)',
     parse: listenAddress,
   } satisfies OptionDef<{ host: string; port: number } | undefined>,
+  databaseUrl: {
+    env: 'SENTRY_TG_DATABASE_URL',
+    flag: 'database-url',
+    arg: '<url>',
+    description: 'postgres://user:password@host:5432/db: share one PostgreSQL database between replicas instead of the local SQLite file',
+    secret: true,
+    parse: (raw) => {
+      const v = raw.trim();
+      let url: URL;
+      try {
+        url = new URL(v);
+      } catch {
+        return bad('must be a URL like postgres://user:password@host:5432/database');
+      }
+      return url.protocol === 'postgres:' || url.protocol === 'postgresql:'
+        ? ok(v)
+        : bad(`must start with postgres:// (got ${url.protocol}//)`);
+    },
+  } satisfies OptionDef<string>,
+  replicaId: {
+    env: 'SENTRY_TG_REPLICA_ID',
+    flag: 'replica-id',
+    arg: '<id>',
+    description: "this replica's name in the shared database (unique per running process)",
+    defaultText: 'host-pid-random',
+    parse: (raw) => (/^[\w.:@-]{1,100}$/.test(raw.trim()) ? ok(raw.trim()) : bad('letters, digits and . _ : @ - only, at most 100')),
+  } satisfies OptionDef<string>,
 } as const;
 
 export type OptionKey = keyof typeof OPTIONS;

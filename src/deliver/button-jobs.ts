@@ -90,12 +90,12 @@ export function createButtonJobs(ctx: DeliveryContext, sync: IssueSync, queued: 
 
   async function runJob(chatId: string, job: Job): Promise<void> {
     if (job.change.kind === 'say') return runSay(chatId, job, job.change);
-    const pressed = store.message(chatId, job.messageId);
+    const pressed = await store.message(chatId, job.messageId);
     // A press on an older message of the issue changes the newest one, which carries the state.
-    const row = (pressed?.groupKey ? store.messageForGroup(pressed.groupKey, chatId) : null) ?? pressed;
+    const row = (pressed?.groupKey ? await store.messageForGroup(pressed.groupKey, chatId) : null) ?? pressed;
     if (!row || row.kind !== 'alert' || !row.issueId) return job.done('gone');
     const change = job.change;
-    const key = keyOf(chatId, row.messageId);
+    const key = await keyOf(chatId, row.messageId);
 
     if (change.kind === 'menu') {
       if (!key || !actions) return job.done('gone');
@@ -112,11 +112,11 @@ export function createButtonJobs(ctx: DeliveryContext, sync: IssueSync, queued: 
     if (change.kind === 'action') {
       // Saved before Telegram is asked: the store says what Sentry says, whatever Telegram does.
       view = { ...view, state: applyAction(view.state, change, ctx.locale) };
-      saveIssueMessage(row, view, row.messageId, now());
+      await saveIssueMessage(row, view, row.messageId, now());
     }
     try {
       const messageId = await calls.editOrResend(chatId, row.messageId, row.threadId, renderIssueMessage(view, buttonsFor(view, key), ctx.locale));
-      if (messageId !== row.messageId) saveIssueMessage(store.message(chatId, row.messageId) ?? row, view, messageId, now());
+      if (messageId !== row.messageId) await saveIssueMessage((await store.message(chatId, row.messageId)) ?? row, view, messageId, now());
       status.ok(now());
       job.done(messageId === row.messageId ? 'edited' : 'resent');
     } catch (err) {

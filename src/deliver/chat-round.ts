@@ -9,6 +9,7 @@ import type { Digests } from './digests.js';
 import { decideFailure, type FailurePolicy } from './failure-policy.js';
 import type { IssueSync } from './issue-sync.js';
 import type { Planner, Unit } from './planning.js';
+import { NotThisReplicaError } from './replicas.js';
 import { classifyTelegramError } from './telegram-verdict.js';
 
 /** The alerts one call carries, and the message it updates (if any). */
@@ -35,9 +36,9 @@ export function createChatRound(
 
   /** One Telegram call's worth of work for one chat. */
   async function serveChat(chatId: string): Promise<void> {
-    const movedTo = store.migratedTo(chatId);
+    const movedTo = await store.migratedTo(chatId);
     if (movedTo) {
-      store.migrateChat(chatId, movedTo, now());
+      await store.migrateChat(chatId, movedTo, now());
       return;
     }
     const at = now();
@@ -52,13 +53,13 @@ export function createChatRound(
       return;
     }
 
-    const rows = store.pendingFor(chatId, at, batchSize);
+    const rows = await store.pendingFor(chatId, at, batchSize);
     if (rows.length === 0) return;
     const units: Unit[] = [];
-    const shortIdMutes = store.activeMutes(at).some((m) => m.chatId === chatId && m.issueId === null);
-    for (const unit of planner.unitsOf(chatId, rows, at)) {
+    const shortIdMutes = (await store.activeMutes(at)).some((m) => m.chatId === chatId && m.issueId === null);
+    for (const unit of await planner.unitsOf(chatId, rows, at)) {
       if (unit.groupKey) {
-        const p = planner.plan(chatId, unit, at, shortIdMutes);
+        const p = await planner.plan(chatId, unit, at, shortIdMutes);
         if (p === null) continue;
         if (p) unit.plan = p;
       }
@@ -106,12 +107,18 @@ export function createChatRound(
       await work();
       status.ok(now());
     } catch (err) {
-      handleFailure(chatId, involved, err);
+      // Another replica has the chat now (or the database is away): it carries on from the
+      // rows as they are; nothing is written here.
+      if (err instanceof NotThisReplicaError) {
+        logger.warn({ chatId, err: err.message }, 'stopped serving the chat: it is not this replica\'s now');
+        return;
+      }
+      await handleFailure(chatId, involved, err);
     }
   }
 
   /** Applies the failure policy to the alerts a failed call carried. */
-  function handleFailure(chatId: string, units: Involved[], err: unknown): void {
+  async function handleFailure(chatId: string, units: Involved[], err: unknown): Promise<void> {
     const verdict = classifyTelegramError(err);
     const rows = units.flatMap((u) => u.rows);
     const ids = rows.map((r) => r.id);
@@ -122,15 +129,15 @@ export function createChatRound(
     switch (decision.do) {
       case 'wait':
         pacer.block(chatId, at + decision.seconds * 1000);
-        store.noteAttempt(ids[0]!, 'rate-limited', `retry after ${decision.seconds} s`, at);
+        await store.noteAttempt(ids[0]!, 'rate-limited', `retry after ${decision.seconds} s`, at);
         logger.warn({ chatId, retryAfterSeconds: decision.seconds }, 'Telegram asked us to slow down');
         return;
       case 'migrate':
-        store.migrateChat(chatId, String(decision.newChatId), at);
+        await store.migrateChat(chatId, String(decision.newChatId), at);
         logger.warn({ chatId, newChatId: decision.newChatId }, 'the group became a supergroup: resending there; update SENTRY_ALERT_CHAT_ID');
         return;
       case 'drop-thread':
-        store.dropThread(chatId, decision.threadId);
+        await store.dropThread(chatId, decision.threadId);
         logger.warn(
           { chatId, threadId: decision.threadId },
           decision.closed
@@ -139,15 +146,15 @@ export function createChatRound(
         );
         return;
       case 'forget-messages':
-        for (const u of units) if (u.existing) store.forgetMessage(chatId, u.existing.messageId);
+        for (const u of units) if (u.existing) await store.forgetMessage(chatId, u.existing.messageId);
         logger.info({ chatId }, 'the message to update was deleted: a new one will be sent');
         return;
       case 'retry':
-        store.retryLater(ids, at + decision.delayMs, detail, at);
+        await store.retryLater(ids, at + decision.delayMs, detail, at);
         logger.warn({ chatId, err: detail, retryInMs: decision.delayMs, alerts: ids.length }, 'Telegram unreachable: will retry');
         return;
       case 'park':
-        store.park(ids, decision.reason, at);
+        await store.park(ids, decision.reason, at);
         if (decision.gaveUp) logger.error({ chatId, alerts: ids.length, err: detail }, 'UNDELIVERABLE: gave up retrying');
         else logger.error({ chatId, alerts: ids, reason: decision.reason }, 'UNDELIVERABLE: Telegram refused the alert and retrying will not help');
         return;

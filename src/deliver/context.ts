@@ -2,7 +2,7 @@
 // The dispatcher builds one and hands it to each part (issue sync, digests, button jobs).
 import type { Locale } from '../i18n/index.js';
 import type { Logger } from '../log/logger.js';
-import type { Store } from '../store/store.js';
+import type { AsyncStore } from '../store/async-store.js';
 import type { TelegramStatus } from '../telegram/reachability.js';
 import type { TelegramCalls } from './calls.js';
 import type { BackoffConfig, createPacer } from './pacing.js';
@@ -23,7 +23,7 @@ export interface ActionsConfig {
 }
 
 export interface DeliveryContext {
-  store: Store;
+  store: AsyncStore;
   logger: Logger;
   status: TelegramStatus;
   now: () => number;

@@ -29,22 +29,24 @@ export function createDigests(ctx: DeliveryContext, planner: Pick<Planner, 'aler
 
   async function sendDigest(chatId: string, units: Unit[]): Promise<void> {
     const content: DigestContent = {
-      lines: units.map((u) => {
-        const a = alertOf(u.rows[0]!);
-        return { groupKey: u.groupKey, level: a.level, title: a.title, ...(a.url ? { url: a.url } : {}), count: u.rows.length };
-      }),
+      lines: await Promise.all(
+        units.map(async (u) => {
+          const a = await alertOf(u.rows[0]!);
+          return { groupKey: u.groupKey, level: a.level, title: a.title, ...(a.url ? { url: a.url } : {}), count: u.rows.length };
+        }),
+      ),
     };
     const rows = units.flatMap((u) => u.rows);
     const messageId = await send(chatId, units[0]!.rows[0]!.threadId, digestRender(content));
     const at = now();
-    store.transaction(() => {
-      store.saveMessage({
+    await store.transaction(async (tx) => {
+      await tx.saveMessage({
         chatId, messageId, threadId: units[0]!.rows[0]!.threadId, groupKey: null, kind: 'digest', count: rows.length,
         firstSeen: Math.min(...rows.map((r) => r.receivedAt)), lastSeen: at, alertId: null,
         content: JSON.stringify(content), updatedAt: at, ...NO_STATE,
       });
-      store.saveDigestEntries(chatId, units.flatMap((u) => (u.groupKey ? [u.groupKey] : [])), messageId);
-      store.finish(rows.map((r) => r.id), 'sent', messageId, at);
+      await tx.saveDigestEntries(chatId, units.flatMap((u) => (u.groupKey ? [u.groupKey] : [])), messageId);
+      await tx.finish(rows.map((r) => r.id), 'sent', messageId, at);
     });
   }
 
@@ -61,9 +63,9 @@ export function createDigests(ctx: DeliveryContext, planner: Pick<Planner, 'aler
     const rows = units.flatMap((u) => u.rows);
     if (counted > 0) await edit(chatId, msg.messageId, digestRender(content));
     const at = now();
-    store.transaction(() => {
-      store.saveMessage({ ...msg, count: msg.count + counted, lastSeen: at, content: JSON.stringify(content), updatedAt: at });
-      store.finish(rows.map((r) => r.id), 'merged', msg.messageId, at);
+    await store.transaction(async (tx) => {
+      await tx.saveMessage({ ...msg, count: msg.count + counted, lastSeen: at, content: JSON.stringify(content), updatedAt: at });
+      await tx.finish(rows.map((r) => r.id), 'merged', msg.messageId, at);
     });
   }
 

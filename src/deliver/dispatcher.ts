@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { Locale } from '../i18n/index.js';
 import { KEY_LENGTH } from '../issue/actions.js';
 import type { Logger } from '../log/logger.js';
-import type { Store } from '../store/store.js';
+import type { AsyncStore, ReplicaCoordination } from '../store/async-store.js';
 import type { TelegramStatus } from '../telegram/reachability.js';
 import type { SendParams } from '../telegram/types.js';
 import { createButtonJobs, type ChangeOutcome, type MessageChange, type ReplyOutcome } from './button-jobs.js';
@@ -24,13 +24,14 @@ import { createDigests } from './digests.js';
 import { createIssueSync } from './issue-sync.js';
 import { createPacer, DEFAULT_BACKOFF, DEFAULT_PACING, type BackoffConfig, type PacingConfig } from './pacing.js';
 import { createPlanner } from './planning.js';
+import { sharedGate } from './replicas.js';
 import { createTurns } from './turns.js';
 
 export { DEFAULT_STORM, type ActionsConfig, type StormConfig } from './context.js';
 export type { ChangeOutcome, MessageChange, ReplyOutcome } from './button-jobs.js';
 
 export interface DispatcherOptions {
-  store: Store;
+  store: AsyncStore;
   /** editMessageReplyMarkup is needed only with `actions` (buttons move and switch). */
   telegram: CallsOptions['telegram'];
   logger: Logger;
@@ -50,13 +51,27 @@ export interface DispatcherOptions {
   newKey?: () => string;
   /** The language of messages, buttons and status lines (SENTRY_TG_LOCALE); English when absent. */
   locale?: Locale;
+  /**
+   * Replicas sharing the database (PostgreSQL): each chat is served only under this replica's
+   * lease, and each call takes a bot-wide send slot (see replicas.ts). Null: one process.
+   */
+  replicas?: ReplicaCoordination | null;
+  /** How long a chat lease lasts without renewal (a dead replica's chats wait this long). */
+  chatLeaseMs?: number;
+  /** Called after each round for a chat (the queue may have changed). */
+  onRound?: () => void;
+  /** How often the outbox is re-read (default 30 s; 1.5 s with replicas, whose webhooks land elsewhere too). */
+  rescanMs?: number;
 }
 
 // Answers beyond this many waiting for one chat are dropped: a flood of /status must not hold
 // the chat's alerts back for minutes (each answer takes one of the group's 20 calls a minute).
 const MAX_WAITING_REPLIES = 10;
-// The outbox is re-read this often to heal any drift of the in-memory due times.
+// The outbox is re-read this often to heal any drift of the in-memory due times. With replicas,
+// webhooks that landed on another replica are found this way, so it is short.
 const RESCAN_MS = 30_000;
+const REPLICA_RESCAN_MS = 1500;
+export const DEFAULT_CHAT_LEASE_MS = 30_000;
 
 function newKey(): string {
   return randomBytes(16).toString('base64url').slice(0, KEY_LENGTH);
@@ -66,11 +81,22 @@ export type Dispatcher = ReturnType<typeof createDispatcher>;
 
 export function createDispatcher(opts: DispatcherOptions) {
   const now = opts.now ?? Date.now;
-  const pacer = createPacer({ ...DEFAULT_PACING, ...opts.pacing });
+  const pacing = { ...DEFAULT_PACING, ...opts.pacing };
+  const pacer = createPacer(pacing);
   let stopped = true;
   let wakeUp: (() => void) | null = null;
+  // A wake that came while the loop was busy (not waiting): the loop looks again at once.
+  let woken = false;
+  const replicas = opts.replicas ?? null;
+  const chatLeaseMs = opts.chatLeaseMs ?? DEFAULT_CHAT_LEASE_MS;
+  const rescanMs = opts.rescanMs ?? (replicas ? REPLICA_RESCAN_MS : RESCAN_MS);
   // Every call into a chat goes through `paced` (see turns.ts).
-  const turns = createTurns({ pacer, now, stopping: () => stopped });
+  const turns = createTurns({
+    pacer,
+    now,
+    stopping: () => stopped,
+    beforeCall: replicas ? sharedGate(replicas, pacing, chatLeaseMs, now) : null,
+  });
   const ctx: DeliveryContext = {
     store: opts.store,
     logger: opts.logger,
@@ -98,36 +124,45 @@ export function createDispatcher(opts: DispatcherOptions) {
   // When each chat next has work, kept in memory so waking costs no query; the database is
   // re-read at start and every RESCAN_MS to heal any drift.
   const due = new Map<string, number>();
+  // Chats another replica serves: tried again after this time.
+  const elsewhereUntil = new Map<string, number>();
+  // Bumped by every wake, so a read of the outbox that raced a wake does not undo it.
+  const wokenSeq = new Map<string, number>();
+  let seq = 0;
   let lastRescan = -Infinity;
   const inFlight = new Set<string>();
   const running = new Set<Promise<void>>();
   let loopDone: Promise<void> = Promise.resolve();
 
   /** Starts work for every chat that may be served now; returns when to look again. */
-  function schedule(): number {
+  async function schedule(): Promise<number> {
     const at = now();
-    if (at - lastRescan >= RESCAN_MS) {
+    if (at - lastRescan >= rescanMs) {
       lastRescan = at;
+      const since = seq;
+      const chats = await store.dueChats();
+      const recent = [...due].filter(([chatId]) => (wokenSeq.get(chatId) ?? 0) > since);
       due.clear();
-      for (const { chatId, dueAt } of store.dueChats()) due.set(chatId, dueAt);
+      for (const { chatId, dueAt } of chats) due.set(chatId, dueAt);
+      for (const [chatId, dueAt] of recent) due.set(chatId, Math.min(due.get(chatId) ?? Infinity, dueAt));
     }
-    let next = lastRescan + RESCAN_MS;
+    let next = lastRescan + rescanMs;
     for (const chatId of new Set([...due.keys(), ...jobs.chats()])) {
       if (inFlight.has(chatId)) continue;
       const dueAt = Math.min(due.get(chatId) ?? Infinity, jobs.jobDueAt(chatId));
       if (dueAt === Infinity) continue;
-      const readyAt = Math.max(dueAt, pacer.readyAt(chatId));
+      const readyAt = Math.max(dueAt, pacer.readyAt(chatId), elsewhereUntil.get(chatId) ?? 0);
       if (readyAt > at) {
         next = Math.min(next, readyAt);
         continue;
       }
       inFlight.add(chatId);
-      const p: Promise<void> = serveChat(chatId)
-        .catch((err: unknown) => logger.error({ err, chatId }, 'dispatcher error'))
+      const p: Promise<void> = serveLeased(chatId)
+        .then((served) => (served ? refreshDue(chatId) : undefined))
         .finally(() => {
           inFlight.delete(chatId);
-          refreshDue(chatId);
           running.delete(p);
+          opts.onRound?.();
           wakeUp?.();
         });
       running.add(p);
@@ -135,12 +170,38 @@ export function createDispatcher(opts: DispatcherOptions) {
     return next;
   }
 
-  function refreshDue(chatId: string): void {
+  /** One round for the chat, under its lease when replicas share the database; false: another replica has it. */
+  async function serveLeased(chatId: string): Promise<boolean> {
     try {
-      const at = store.chatDueAt(chatId);
+      if (replicas) {
+        if (!(await replicas.claimChat(chatId, replicas.replicaId, chatLeaseMs))) {
+          elsewhereUntil.set(chatId, now() + rescanMs);
+          return false;
+        }
+        elsewhereUntil.delete(chatId);
+      }
+      try {
+        await serveChat(chatId);
+      } finally {
+        // Released after each round: a chat's work is one call at a time, so another replica
+        // (one that holds a button press for this chat) may take the next round.
+        await replicas?.releaseChat(chatId, replicas.replicaId);
+      }
+    } catch (err) {
+      logger.error({ err, chatId }, 'dispatcher error');
+      if (replicas) elsewhereUntil.set(chatId, now() + 1000);
+    }
+    return true;
+  }
+
+  async function refreshDue(chatId: string): Promise<void> {
+    try {
+      const since = seq;
+      const at = await store.chatDueAt(chatId);
+      if ((wokenSeq.get(chatId) ?? 0) > since) return; // woken meanwhile: new work is waiting
       if (at === null) due.delete(chatId);
       else due.set(chatId, at);
-      const moved = store.migratedTo(chatId);
+      const moved = await store.migratedTo(chatId);
       if (moved) due.set(moved, Math.min(due.get(moved) ?? Infinity, now()));
     } catch (err) {
       logger.error({ err, chatId }, 'dispatcher could not read the outbox');
@@ -151,10 +212,15 @@ export function createDispatcher(opts: DispatcherOptions) {
   function wake(chatIds?: string[]): void {
     if (chatIds) {
       const at = now();
-      for (const c of chatIds) due.set(c, Math.min(due.get(c) ?? Infinity, at));
+      seq += 1;
+      for (const c of chatIds) {
+        due.set(c, Math.min(due.get(c) ?? Infinity, at));
+        wokenSeq.set(c, seq);
+      }
     } else {
       lastRescan = -Infinity;
     }
+    woken = true;
     turns.wake();
     wakeUp?.();
   }
@@ -162,12 +228,14 @@ export function createDispatcher(opts: DispatcherOptions) {
   async function loop(): Promise<void> {
     while (!stopped) {
       let next: number;
+      woken = false;
       try {
-        next = schedule();
+        next = await schedule();
       } catch (err) {
         logger.error({ err }, 'dispatcher could not read the outbox');
         next = now() + 1000;
       }
+      if (woken) continue;
       await new Promise<void>((resolve) => {
         const delay = Number.isFinite(next) ? Math.max(0, next - now()) : 60_000;
         const timer = setTimeout(resolve, delay);

@@ -8,6 +8,7 @@ import type { IssuePlan, IssueView } from '../issue/plan.js';
 import { renderIssueMessage, sameRendering } from '../render/issue-message.js';
 import { actionKeyboard } from '../render/keyboard.js';
 import { render } from '../render/render.js';
+import type { AsyncStore } from '../store/async-store.js';
 import type { MessageRow } from '../store/store.js';
 import type { DeliveryContext } from './context.js';
 import { NO_STATE, stateColumns, viewOfRow, type AlertContent } from './message-rows.js';
@@ -25,11 +26,12 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
     return actions && key ? actionKeyboard(view.state.status, key, view.body.url, menu, ctx.locale) : undefined;
   }
 
-  function keyOf(chatId: string, messageId: number): string | null {
-    return store.callbackFor(chatId, messageId)?.key ?? null;
+  async function keyOf(chatId: string, messageId: number): Promise<string | null> {
+    return (await store.callbackFor(chatId, messageId))?.key ?? null;
   }
 
-  function saveIssueMessage(previous: MessageRow, view: IssueView, messageId: number, at: number): MessageRow {
+  /** Saves through `tx` when given (inside a transaction), else through the store. */
+  async function saveIssueMessage(previous: MessageRow, view: IssueView, messageId: number, at: number, tx: AsyncStore = store): Promise<MessageRow> {
     const next: MessageRow = {
       ...previous,
       messageId,
@@ -39,27 +41,27 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
       updatedAt: at,
       ...stateColumns(view.state),
     };
-    if (messageId === previous.messageId) store.saveMessage(next);
-    else store.replaceMessage(previous, next);
+    if (messageId === previous.messageId) await tx.saveMessage(next);
+    else await tx.replaceMessage(previous, next);
     return next;
   }
 
   async function sendPlain(chatId: string, unit: Unit): Promise<void> {
     const first = unit.rows[0]!;
     const last = unit.rows[unit.rows.length - 1]!;
-    const alert = alertOf(first);
+    const alert = await alertOf(first);
     const count = unit.rows.length;
     const rendered = render(alert, count > 1 ? { repeat: { count, lastSeen: clock(last.receivedAt) } } : {}, ctx.locale);
     const messageId = await send(chatId, first.threadId, rendered);
     const at = now();
-    store.transaction(() => {
-      store.saveMessage({
+    await store.transaction(async (tx) => {
+      await tx.saveMessage({
         chatId, messageId, threadId: first.threadId, groupKey: unit.groupKey, kind: 'alert', count,
         firstSeen: first.receivedAt, lastSeen: last.receivedAt, alertId: first.id,
         content: JSON.stringify({ alert } satisfies AlertContent), updatedAt: at, ...NO_STATE,
       });
-      store.finish([first.id], 'sent', messageId, at);
-      store.finish(unit.rows.slice(1).map((r) => r.id), 'merged', messageId, at);
+      await tx.finish([first.id], 'sent', messageId, at);
+      await tx.finish(unit.rows.slice(1).map((r) => r.id), 'merged', messageId, at);
     });
   }
 
@@ -72,20 +74,20 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
     const previous = p.reply ? unit.existing : null;
     const messageId = await send(chatId, first.threadId, renderIssueMessage(p.view, buttonsFor(p.view, key), ctx.locale), previous?.messageId);
     const at = now();
-    store.transaction(() => {
-      store.saveMessage({
+    await store.transaction(async (tx) => {
+      await tx.saveMessage({
         chatId, messageId, threadId: first.threadId, groupKey: unit.groupKey, kind: 'alert', count: p.view.count,
         firstSeen: p.view.firstSeen, lastSeen: p.view.lastSeen, alertId: first.id,
         content: JSON.stringify({ alert: p.view.body } satisfies AlertContent), updatedAt: at,
         issueId, ...stateColumns(p.view.state),
       });
-      if (key && actions && issueId) store.saveCallback({ key, chatId, messageId, issueId, org: actions.org, createdAt: at });
-      store.finish([first.id], 'sent', messageId, at);
-      store.finish(rows.slice(1).map((r) => r.id), 'merged', messageId, at);
+      if (key && actions && issueId) await tx.saveCallback({ key, chatId, messageId, issueId, org: actions.org, createdAt: at });
+      await tx.finish([first.id], 'sent', messageId, at);
+      await tx.finish(rows.slice(1).map((r) => r.id), 'merged', messageId, at);
     });
-    if (previous && keyOf(chatId, previous.messageId)) {
+    if (previous && (await keyOf(chatId, previous.messageId))) {
       // The buttons move to the new message: the old one keeps its text and loses its keyboard.
-      store.dropCallbacks(chatId, previous.messageId);
+      await store.dropCallbacks(chatId, previous.messageId);
       await setButtons(chatId, previous.messageId).catch((err: unknown) =>
         logger.warn({ chatId, messageId: previous.messageId, err: (err as Error).message }, 'could not remove the buttons of the older message'),
       );
@@ -95,7 +97,7 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
   async function editIssue(chatId: string, unit: Unit, p: Extract<IssuePlan, { do: 'edit' }>): Promise<void> {
     const row = unit.existing!;
     const rows = unit.rows.slice(0, p.take);
-    const oldKey = keyOf(chatId, row.messageId);
+    const oldKey = await keyOf(chatId, row.messageId);
     // A message sent while write-back was off gets its buttons on its next change.
     const key = oldKey ?? (actions && row.issueId ? newKey() : null);
     const before = renderIssueMessage(viewOfRow(row), buttonsFor(viewOfRow(row), oldKey), ctx.locale);
@@ -103,12 +105,12 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
     // A webhook that changes nothing visible (Sentry confirming our own Resolve) costs no call.
     const messageId = sameRendering(before, after) ? row.messageId : await editOrResend(chatId, row.messageId, rows[0]!.threadId, after);
     const at = now();
-    store.transaction(() => {
-      saveIssueMessage(row, p.view, messageId, at);
+    await store.transaction(async (tx) => {
+      await saveIssueMessage(row, p.view, messageId, at, tx);
       if (key && !oldKey && actions && row.issueId) {
-        store.saveCallback({ key, chatId, messageId, issueId: row.issueId, org: actions.org, createdAt: at });
+        await tx.saveCallback({ key, chatId, messageId, issueId: row.issueId, org: actions.org, createdAt: at });
       }
-      store.finish(rows.map((r) => r.id), 'merged', messageId, at);
+      await tx.finish(rows.map((r) => r.id), 'merged', messageId, at);
     });
   }
 

@@ -24,14 +24,14 @@ export type Planner = ReturnType<typeof createPlanner>;
 export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 'storm' | 'locale'>) {
   const { store, logger, storm } = ctx;
 
-  function unitsOf(chatId: string, rows: PendingRow[], at: number): Unit[] {
+  async function unitsOf(chatId: string, rows: PendingRow[], at: number): Promise<Unit[]> {
     const byKey = new Map<string, Unit>();
     const units: Unit[] = [];
     for (const row of rows) {
       const key = row.groupKey ?? `row:${row.id}`;
       let unit = byKey.get(key);
       if (!unit) {
-        unit = { groupKey: row.groupKey, rows: [], existing: row.groupKey ? existingMessage(chatId, row.groupKey, at) : null };
+        unit = { groupKey: row.groupKey, rows: [], existing: row.groupKey ? await existingMessage(chatId, row.groupKey, at) : null };
         byKey.set(key, unit);
         units.push(unit);
       }
@@ -40,22 +40,22 @@ export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 's
     return units;
   }
 
-  function existingMessage(chatId: string, groupKey: string, at: number): MessageRow | null {
+  async function existingMessage(chatId: string, groupKey: string, at: number): Promise<MessageRow | null> {
     // An issue's own message is kept in sync for as long as retention keeps it; the planner
     // decides whether a late repeat still edits it.
-    const own = store.messageForGroup(groupKey, chatId);
+    const own = await store.messageForGroup(groupKey, chatId);
     if (own && own.kind === 'alert') return own;
     return recentDigest(chatId, groupKey, at);
   }
 
-  function recentDigest(chatId: string, groupKey: string, at: number): MessageRow | null {
-    const digestId = store.digestFor(chatId, groupKey);
-    const digest = digestId === null ? null : store.message(chatId, digestId);
+  async function recentDigest(chatId: string, groupKey: string, at: number): Promise<MessageRow | null> {
+    const digestId = await store.digestFor(chatId, groupKey);
+    const digest = digestId === null ? null : await store.message(chatId, digestId);
     return digest && at - digest.lastSeen < storm.windowMs ? digest : null;
   }
 
-  function alertOf(row: PendingRow): Alert {
-    const content = store.content(row.id);
+  async function alertOf(row: PendingRow): Promise<Alert> {
+    const content = await store.content(row.id);
     // Normalised once, at intake; rows stored before that (schema 3) are normalised here.
     if (content?.alert) {
       try {
@@ -73,13 +73,14 @@ export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 's
     return normalise({ resource: row.resource === 'legacy' ? undefined : row.resource, body: parsed });
   }
 
-  function incoming(row: PendingRow): IssueChange {
-    let alert: Alert | undefined;
+  /** The planner reads alerts synchronously (issue/plan.ts is pure): each row's is read first. */
+  async function incoming(row: PendingRow): Promise<IssueChange> {
+    const alert = await alertOf(row);
     return {
       // Grouped rows are occurrences or lifecycle webhooks by construction (see groupKey).
       kind: rowKind(row.resource, row.action) ?? 'occurrence',
       receivedAt: row.receivedAt,
-      alert: () => (alert ??= alertOf(row)),
+      alert: () => alert,
     };
   }
 
@@ -87,18 +88,18 @@ export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 's
    * `shortIdMutes`: the chat has mutes by short id (FRONT-END-9) not tied to an issue id; only
    * issue payloads name the short id, so those rows are read to match them.
    */
-  function isMuted(chatId: string, unit: Unit, rows: IssueChange[], at: number, shortIdMutes: boolean): boolean {
+  async function isMuted(chatId: string, unit: Unit, rows: IssueChange[], at: number, shortIdMutes: boolean): Promise<boolean> {
     const issueId = issueIdOf(unit.groupKey);
     if (issueId === null) return false;
-    if (store.activeMute(chatId, issueId, null, at)) return true;
+    if (await store.activeMute(chatId, issueId, null, at)) return true;
     if (!shortIdMutes) return false;
     const shortId = rows.find((r) => r.kind !== 'occurrence')?.alert().shortId ?? null;
-    return shortId !== null && store.activeMute(chatId, null, shortId, at) !== null;
+    return shortId !== null && (await store.activeMute(chatId, null, shortId, at)) !== null;
   }
 
-  function settleMuted(chatId: string, unit: Unit, take: number, at: number): void {
+  async function settleMuted(chatId: string, unit: Unit, take: number, at: number): Promise<void> {
     const ids = unit.rows.slice(0, take).map((r) => r.id);
-    store.finish(ids, 'muted', unit.existing?.messageId ?? null, at);
+    await store.finish(ids, 'muted', unit.existing?.messageId ?? null, at);
     logger.info({ chatId, issue: issueIdOf(unit.groupKey), alerts: ids.length }, 'muted: not posted');
   }
 
@@ -106,26 +107,26 @@ export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 's
    * Plans an issue unit. Null: muted, settled at once without a Telegram call. Undefined: it
    * adds to a recent digest's line instead.
    */
-  function plan(chatId: string, unit: Unit, at: number, shortIdMutes: boolean): Unit['plan'] | null {
-    const rows = unit.rows.map(incoming);
-    const muted = isMuted(chatId, unit, rows, at, shortIdMutes);
+  async function plan(chatId: string, unit: Unit, at: number, shortIdMutes: boolean): Promise<Unit['plan'] | null> {
+    const rows = await Promise.all(unit.rows.map(incoming));
+    const muted = await isMuted(chatId, unit, rows, at, shortIdMutes);
     if (unit.existing?.kind === 'digest') {
       // Listed in a recent digest: repeats add to its line, unless the issue is muted.
-      if (muted) settleMuted(chatId, unit, unit.rows.length, at);
+      if (muted) await settleMuted(chatId, unit, unit.rows.length, at);
       return muted ? null : undefined;
     }
     const current = unit.existing ? viewOfRow(unit.existing) : null;
     const p = planIssue(current, rows, { muted, now: at, windowMs: storm.windowMs, locale: ctx.locale });
     if (p.do === 'send' && p.reply && !p.regression && unit.existing) {
       // A late repeat whose issue a newer digest already lists: it adds to that line.
-      const digest = recentDigest(chatId, unit.groupKey!, at);
+      const digest = await recentDigest(chatId, unit.groupKey!, at);
       if (digest && digest.messageId > unit.existing.messageId) {
         unit.existing = digest;
         return undefined;
       }
     }
     if (p.do !== 'mute') return p;
-    settleMuted(chatId, unit, p.take, at);
+    await settleMuted(chatId, unit, p.take, at);
     return null;
   }
 

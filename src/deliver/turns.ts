@@ -8,7 +8,18 @@ import { TelegramNetworkError } from '../telegram/errors.js';
 /** While stopping, a wait up to this long still happens (a press is shown before going). */
 const STOP_WAIT_MS = 5000;
 
-export function createTurns(opts: { pacer: ReturnType<typeof createPacer>; now: () => number; stopping: () => boolean }) {
+/**
+ * Replicas sharing a database: before each call, `beforeCall` checks the chat is still this
+ * replica's and takes a bot-wide send slot; it throws (LeaseLostError) when the call must not go.
+ */
+export type SharedGate = (chatId: string, sleep: (ms: number) => Promise<void>, stopping: () => boolean) => Promise<void>;
+
+export function createTurns(opts: {
+  pacer: ReturnType<typeof createPacer>;
+  now: () => number;
+  stopping: () => boolean;
+  beforeCall?: SharedGate | null;
+}) {
   const { pacer, now } = opts;
   // Calls waiting for their turn; they look again whenever the dispatcher is woken.
   const sleepers = new Set<() => void>();
@@ -31,6 +42,7 @@ export function createTurns(opts: { pacer: ReturnType<typeof createPacer>; now: 
         if (opts.stopping() && waitMs > STOP_WAIT_MS) throw new TelegramNetworkError('sendMessage', 'the receiver is stopping', false);
         await sleep(Math.min(waitMs, 1000));
       }
+      if (opts.beforeCall) await opts.beforeCall(chatId, sleep, opts.stopping);
       pacer.spend(chatId, now());
       try {
         return await call();

@@ -1,12 +1,83 @@
 // What /health (and the bot's /status) report: the queue, Telegram, the disk, in one snapshot.
+// The queue figures come from the database, read in the background (queueFigures) so /health
+// answers at once from the last figures even when the database is slow or away.
 import type { Acting } from '../act/act.js';
+import type { AsyncStore } from '../store/async-store.js';
+import type { MuteRow, StoreStats } from '../store/store.js';
+import { describeStorageError, type StorageFailure } from '../receive/storage-status.js';
 import type { Figures } from '../metrics/metrics.js';
 import type { Health } from '../receive/app.js';
 import { VERSION } from '../version.js';
 import type { Pipeline } from './wire.js';
 
+const EMPTY_STATS: StoreStats = { pending: 0, parked: 0, lastParked: null, lastDeliveredAt: null, oldestPendingAt: null, muted: 0 };
+
+export type QueueFigures = ReturnType<typeof queueFigures>;
+
+/**
+ * The last queue figures and mutes read from the store, refreshed every `intervalMs` (and on
+ * `refresh()`). A read that fails is kept as `failure()` until one succeeds.
+ */
+export function queueFigures(store: Pick<AsyncStore, 'stats' | 'activeMutes'>, now: () => number, intervalMs = 2000) {
+  let stats: StoreStats = EMPTY_STATS;
+  let mutes: MuteRow[] = [];
+  let failure: StorageFailure | null = null;
+  let reading: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  /** Reads the figures; one read at a time (a call during a read waits for it and reads again). */
+  async function refresh(): Promise<void> {
+    while (reading) await reading;
+    reading = (async () => {
+      try {
+        const at = now();
+        [stats, mutes] = await Promise.all([store.stats(), store.activeMutes(at)]);
+        failure = null;
+      } catch (err) {
+        failure = { at: now(), reason: describeStorageError(err) };
+      } finally {
+        reading = null;
+      }
+    })();
+    return reading;
+  }
+  let soon = false;
+  return {
+    refresh,
+    /** The queue changed: read again shortly (calls in one turn share one read). */
+    stale(): void {
+      if (soon) return;
+      soon = true;
+      setImmediate(() => {
+        soon = false;
+        void refresh();
+      });
+    },
+    start(): void {
+      timer ??= setInterval(() => void refresh(), intervalMs);
+      timer.unref();
+    },
+    stop(): void {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+    stats: (): StoreStats => stats,
+    mutes: (): MuteRow[] => mutes,
+    /** Why the last read failed (the database is away), or null. */
+    failure: (): StorageFailure | null => failure,
+  };
+}
+
+/** Replicas sharing a database: who this is, whether it reads the updates, the database. */
+export interface ReplicaView {
+  id: string;
+  leader: boolean;
+  database: 'postgres' | 'sqlite';
+}
+
 export interface HealthInput {
-  pipeline: Pick<Pipeline, 'store' | 'telegramStatus' | 'storage'>;
+  pipeline: Pick<Pipeline, 'telegramStatus' | 'storage'>;
+  figures: Pick<QueueFigures, 'stats' | 'failure'>;
+  replica: () => ReplicaView;
   webhookSecret: string | undefined;
   dataDir: string;
   instanceId: string;
@@ -20,18 +91,21 @@ export interface HealthInput {
 }
 
 export function healthOf(input: HealthInput): () => Health {
-  const { store, telegramStatus, storage } = input.pipeline;
+  const { telegramStatus, storage } = input.pipeline;
   return () => {
-    const q = store.stats();
+    const q = input.figures.stats();
     const tg = telegramStatus.snapshot();
     const warnings: string[] = [];
     if (!input.webhookSecret) warnings.push('SENTRY_WEBHOOK_SECRET is not set: unsigned requests are accepted');
     if (q.parked > 0) warnings.push(`${q.parked} alert(s) could not be delivered; last reason: ${q.lastParked?.reason}`);
     if (tg.reachable === false) warnings.push(`Telegram is not answering: ${tg.lastError?.message}`);
-    const storeFailure = storage.failure();
+    const storeFailure = storage.failure() ?? input.figures.failure();
+    const replica = input.replica();
     if (storeFailure) {
       warnings.push(
-        `Alerts cannot be stored: ${storeFailure.reason}. Webhooks get 503 until a write succeeds; check the disk of ${input.dataDir}`,
+        replica.database === 'postgres'
+          ? `Alerts cannot be stored: ${storeFailure.reason}. Webhooks get 503 until the database answers; check SENTRY_TG_DATABASE_URL and the database server`
+          : `Alerts cannot be stored: ${storeFailure.reason}. Webhooks get 503 until a write succeeds; check the disk of ${input.dataDir}`,
       );
     }
     return {
@@ -49,6 +123,7 @@ export function healthOf(input: HealthInput): () => Health {
       storage: storeFailure
         ? { ok: false, reason: storeFailure.reason, since: new Date(storeFailure.at).toISOString() }
         : { ok: true },
+      replica: { ...replica, reachable: input.figures.failure() === null && storage.failure() === null },
       projects: input.scope().projects.length ? input.scope().projects : 'all',
       // Org-wide webhooks of other projects, acknowledged and not posted (since start).
       outOfScope: input.scope().outOfScope,
@@ -66,9 +141,9 @@ export function healthOf(input: HealthInput): () => Health {
 }
 
 /** The metrics' gauges, from the same store snapshot and Telegram status /health reads. */
-export function figuresOf(pipeline: Pick<Pipeline, 'store' | 'telegramStatus' | 'storage'>): Figures {
+export function figuresOf(pipeline: Pick<Pipeline, 'telegramStatus' | 'storage'>, figures: Pick<QueueFigures, 'stats'>): Figures {
   return {
-    queue: pipeline.store.stats(),
+    queue: figures.stats(),
     telegramReachable: pipeline.telegramStatus.snapshot().reachable,
     storageOk: pipeline.storage.failure() === null,
   };

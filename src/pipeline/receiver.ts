@@ -2,7 +2,8 @@
 // long-running process needs — button presses and bot commands, retention, the storage probe,
 // the optional tunnel and error reporting. `serve` runs it; `setup` runs it in-process for its
 // end-to-end proof.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { startActing, type Acting } from '../act/act.js';
 import type { UpdateLoopConfig } from '../act/updates.js';
@@ -20,10 +21,13 @@ import { describeScope, inScope, scopeProjects } from '../route/scope.js';
 import { listen } from '../receive/listen.js';
 import type { HttpLimits } from '../receive/server.js';
 import { pluginCallbackUrl, urlToken, WEBHOOK_PATH } from '../receive/verify.js';
-import { openStore, type FdatasyncFn, type FsyncMode, type Store } from '../store/store.js';
+import { asyncStore, type AsyncStore, type ReplicaCoordination } from '../store/async-store.js';
+import { openPgStore } from '../store/pg/store.js';
+import { describeUrl } from '../store/pg/sql.js';
+import { openStore, type FdatasyncFn, type FsyncMode } from '../store/store.js';
 import { tunnelError, type Tunnel } from '../tunnel/ngrok.js';
 import { VERSION } from '../version.js';
-import { figuresOf, healthOf } from './health.js';
+import { figuresOf, healthOf, queueFigures } from './health.js';
 import { wirePipeline } from './wire.js';
 
 export type ServeSettings = Settings & { telegramToken: string; chatId: string };
@@ -46,6 +50,9 @@ export interface ReceiverOptions {
   retentionMs?: number;
   /** Long polling of Telegram updates (tests shorten the waits). */
   updates?: Partial<UpdateLoopConfig>;
+  /** With SENTRY_TG_DATABASE_URL: how long a chat lease and the update-reading lease last. */
+  chatLeaseMs?: number;
+  leadLeaseMs?: number;
 }
 
 export interface Receiver {
@@ -54,7 +61,9 @@ export interface Receiver {
   publicUrl: string | null;
   /** http://host:port of the metrics listener; null when SENTRY_TG_METRICS_ADDR is not set. */
   metricsUrl: string | null;
-  store: Store;
+  store: AsyncStore;
+  /** Set when replicas share a PostgreSQL database (SENTRY_TG_DATABASE_URL). */
+  replicas: ReplicaCoordination | null;
   dispatcher: Dispatcher;
   telegram: Telegram;
   close(): Promise<void>;
@@ -75,6 +84,41 @@ export function buttonsOffReason(settings: ServeSettings): string | null {
   return missing.length ? `set ${missing.join(', ')}` : null;
 }
 
+/** A name for this process in leases: host, pid and a random part (pids repeat across containers). */
+export function defaultReplicaId(): string {
+  return `${hostname().replace(/[^\w.-]/g, '') || 'host'}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The SQLite file in the data directory, or the shared PostgreSQL database when a URL is set. */
+async function openReceiverStore(
+  opts: ReceiverOptions,
+  dataDir: string,
+): Promise<{ store: AsyncStore; replicas: ReplicaCoordination | null; where: string }> {
+  const { settings, logger } = opts;
+  if (settings.databaseUrl) {
+    const password = (() => {
+      try {
+        return decodeURIComponent(new URL(settings.databaseUrl).password);
+      } catch {
+        return '';
+      }
+    })();
+    if (password) registerSecret(password);
+    const pg = await openPgStore({
+      url: settings.databaseUrl,
+      replicaId: settings.replicaId ?? defaultReplicaId(),
+      onError: (err) => logger.warn({ err: err.message }, 'a database connection broke: it is opened again when needed'),
+    });
+    return { store: pg, replicas: pg, where: describeUrl(settings.databaseUrl) };
+  }
+  try {
+    const sqlite = openStore({ dataDir, fsync: opts.fsync ?? settings.fsync, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) });
+    return { store: asyncStore(sqlite), replicas: null, where: dataDir };
+  } catch (err) {
+    throw new UserError(`Cannot open the database in ${dataDir}: ${(err as Error).message}`, 'Check SENTRY_TG_DATA_DIR and its permissions.');
+  }
+}
+
 export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   const { settings, logger } = opts;
   for (const s of [settings.telegramToken, settings.webhookSecret, settings.sentryAuthToken, settings.ngrokAuthtoken]) {
@@ -84,17 +128,15 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   if (settings.webhookSecret) registerSecret(urlToken(settings.webhookSecret));
   const startedAtMs = Date.now();
   const dataDir = isAbsolute(settings.dataDir) ? settings.dataDir : resolve(settings.dataDir);
-  let store: Store;
-  try {
-    store = openStore({ dataDir, fsync: opts.fsync ?? settings.fsync, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) });
-  } catch (err) {
-    throw new UserError(`Cannot open the database in ${dataDir}: ${(err as Error).message}`, 'Check SENTRY_TG_DATA_DIR and its permissions.');
-  }
+  const { store, replicas, where } = await openReceiverStore(opts, dataDir);
+  const figures = queueFigures(store, Date.now);
+  await figures.refresh();
+  figures.start();
 
   // Off by default: then nothing observes the webhook path or the Telegram calls at all.
   // prom-client loads only when metrics are asked for: an idle receiver stays small.
   const metrics = settings.metricsAddr
-    ? (await import('../metrics/metrics.js')).createMetrics({ figures: () => figuresOf(pipeline), now: Date.now })
+    ? (await import('../metrics/metrics.js')).createMetrics({ figures: () => figuresOf(pipeline, figures), now: Date.now })
     : null;
   const telegram = createTelegram({
     apiRoot: settings.telegramApiRoot,
@@ -115,6 +157,10 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     actions: buttonsOff === null && settings.sentryOrg ? { org: settings.sentryOrg } : null,
     locale: settings.locale,
     inScope: (alert) => inScope(alert, projects) || (outOfScope++, false),
+    replicas,
+    ...(opts.chatLeaseMs ? { chatLeaseMs: opts.chatLeaseMs } : {}),
+    onStored: () => figures.stale(),
+    onRound: () => figures.stale(),
   });
   const { dispatcher, telegramStatus: status, storage } = pipeline;
   const storageProbe = startStorageProbe(store, storage, Date.now);
@@ -126,6 +172,12 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   let acting: Acting | null = null;
   const health = healthOf({
     pipeline,
+    figures,
+    replica: () => ({
+      id: replicas?.replicaId ?? 'single',
+      leader: acting?.leading() ?? false,
+      database: replicas ? 'postgres' : 'sqlite',
+    }),
     webhookSecret: settings.webhookSecret,
     dataDir,
     // Lets doctor tell whether the public URL reaches this very process.
@@ -163,7 +215,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       metricsListener = await startMetricsListener({ ...settings.metricsAddr, metrics, logger: logger.child({ part: 'metrics' }), ...(opts.http ? { http: opts.http } : {}) });
     } catch (err) {
       server.close();
-      store.close();
+      await store.close();
       throw err;
     }
   }
@@ -173,7 +225,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     if (!settings.ngrokAuthtoken) {
       await metricsListener?.close();
       server.close();
-      store.close();
+      await store.close();
       throw new UserError('A tunnel needs an ngrok authtoken.', 'Set NGROK_AUTHTOKEN (free at ngrok.com) or pass --public-url.');
     }
     try {
@@ -181,7 +233,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     } catch (err) {
       await metricsListener?.close();
       server.close();
-      store.close();
+      await store.close();
       throw tunnelError(err);
     }
   }
@@ -212,8 +264,10 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       allowedUsers: settings.allowedUsers,
       locale: settings.locale,
       botUsername: () => botUsername,
-      status: () => {
-        const q = store.stats();
+      // /status reads the database afresh (the figures /health shows may be 2 s old).
+      status: async () => {
+        await figures.refresh();
+        const q = figures.stats();
         return {
           version: VERSION,
           health: health().status,
@@ -223,12 +277,14 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
           undeliverable: q.parked,
           lastUndeliverableReason: q.lastParked?.reason ?? null,
           muted: q.muted,
-          mutes: store.activeMutes(Date.now()).map((m) => ({ label: m.label, until: m.until })),
+          mutes: figures.mutes().filter((m) => m.until > Date.now()).map((m) => ({ label: m.label, until: m.until })),
           telegramReachable: status.snapshot().reachable,
         };
       },
       logger,
       ...(opts.updates ? { updates: opts.updates } : {}),
+      replicas,
+      ...(opts.leadLeaseMs ? { leadLeaseMs: opts.leadLeaseMs } : {}),
     });
   } else {
     logger.info('SENTRY_TG_UPDATES=false: buttons and bot commands are off');
@@ -236,16 +292,16 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   if (buttonsOff && settings.updates) logger.info(`Resolve / Archive buttons are off: ${buttonsOff}`);
   // Retention: delivered rows older than this are pruned once an hour (and at start).
   const retentionMs = opts.retentionMs ?? 7 * DAY_MS;
-  const prune = () => {
+  const prune = async () => {
     try {
-      const removed = store.prune(Date.now() - retentionMs);
+      const removed = await store.prune(Date.now() - retentionMs);
       if (removed) logger.info({ removed }, 'pruned delivered alerts');
     } catch (err) {
       logger.error({ err }, 'pruning failed');
     }
   };
-  prune();
-  const pruneTimer = setInterval(prune, 60 * 60_000);
+  void prune();
+  const pruneTimer = setInterval(() => void prune(), 60 * 60_000);
   pruneTimer.unref();
 
   telegram
@@ -260,7 +316,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       logger.error({ err: (err as Error).message }, 'Telegram getMe failed: check SENTRY_ALERT_TELEGRAM_TOKEN and TELEGRAM_API_ROOT');
     });
 
-  logger.info({ url: localUrl, version: VERSION, dataDir }, `receiver listening on ${localUrl}${WEBHOOK_PATH}`);
+  logger.info({ url: localUrl, version: VERSION, database: where }, `receiver listening on ${localUrl}${WEBHOOK_PATH}`);
+  if (replicas) logger.info({ replicaId: replicas.replicaId }, `sharing the PostgreSQL database at ${where} with other replicas`);
   if (metricsListener) logger.info(`metrics on ${metricsListener.url}/metrics`);
   if (publicUrl) logger.info(`public webhook URL: ${publicUrl}${WEBHOOK_PATH} (plugin callback: ${pluginCallbackUrl(publicUrl, settings.webhookSecret)})`);
   if (!settings.webhookSecret) logger.warn('SENTRY_WEBHOOK_SECRET is not set: anyone who can reach this port can post alerts');
@@ -273,12 +330,14 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     publicUrl,
     metricsUrl: metricsListener?.url ?? null,
     store,
+    replicas,
     dispatcher,
     telegram,
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);
         storageProbe.stop();
+        figures.stop();
         await new Promise<void>((r) => {
           server.close(() => r());
           server.closeIdleConnections();
@@ -288,7 +347,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
         await acting?.stop();
         await dispatcher.stop();
         await tunnel?.close().catch(() => undefined);
-        store.close();
+        await store.close();
         await Sentry?.close(2000);
       })();
       return closing;

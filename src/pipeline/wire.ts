@@ -9,10 +9,10 @@ import type { Alert } from '../normalise/alert.js';
 import { createIntake, type Intake } from '../receive/intake.js';
 import { createStorageStatus, type StorageStatus } from '../receive/storage-status.js';
 import type { RouteConfig } from '../route/route.js';
-import type { Store } from '../store/store.js';
+import type { AsyncStore } from '../store/async-store.js';
 
 export type PipelineOptions = Omit<DispatcherOptions, 'status' | 'logger' | 'store'> & {
-  store: Store;
+  store: AsyncStore;
   routeConfig: RouteConfig;
   /** The dispatcher's log. */
   logger: Logger;
@@ -20,10 +20,12 @@ export type PipelineOptions = Omit<DispatcherOptions, 'status' | 'logger' | 'sto
   now?: () => number;
   /** False for an alert of a project this receiver does not post for (see route/scope.ts). */
   inScope?: (alert: Alert) => boolean;
+  /** Called after each commit of webhooks (to refresh the figures /health shows). */
+  onStored?: () => void;
 };
 
 export interface Pipeline {
-  store: Store;
+  store: AsyncStore;
   intake: Intake;
   dispatcher: Dispatcher;
   /** Whether Telegram answers (for /health and /status). */
@@ -34,7 +36,7 @@ export interface Pipeline {
 
 /** Builds the pipeline; the dispatcher is not started (the caller starts it when ready). */
 export function wirePipeline(opts: PipelineOptions): Pipeline {
-  const { routeConfig, now = Date.now, inScope, ...dispatcherOptions } = opts;
+  const { routeConfig, now = Date.now, inScope, onStored, ...dispatcherOptions } = opts;
   const telegramStatus = createTelegramStatus();
   const dispatcher = createDispatcher({
     ...dispatcherOptions,
@@ -46,7 +48,10 @@ export function wirePipeline(opts: PipelineOptions): Pipeline {
     store: opts.store,
     routeConfig,
     now,
-    onAccepted: (chatIds) => dispatcher.wake(chatIds),
+    onAccepted: (chatIds) => {
+      dispatcher.wake(chatIds);
+      onStored?.();
+    },
     storage,
     ...(inScope ? { inScope } : {}),
   });

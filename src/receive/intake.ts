@@ -5,7 +5,8 @@ import type { Alert } from '../normalise/alert.js';
 import { normalise } from '../normalise/normalise.js';
 import { route, type RouteConfig } from '../route/route.js';
 import { groupKey } from '../group/group-key.js';
-import type { NewAlertRow, Store } from '../store/store.js';
+import type { AsyncStore } from '../store/async-store.js';
+import type { NewAlertRow } from '../store/store.js';
 import type { StorageStatus } from './storage-status.js';
 
 export interface IntakeInput {
@@ -24,7 +25,7 @@ export interface Accepted {
 }
 
 export interface IntakeDeps {
-  store: Pick<Store, 'acceptMany' | 'durable'>;
+  store: Pick<AsyncStore, 'acceptMany' | 'durable'>;
   routeConfig: RouteConfig;
   now: () => number;
   /** Called after each commit with the chats that have new work, to wake the dispatcher. */
@@ -42,12 +43,12 @@ const REQUEST_ID = /^[0-9a-f-]{8,64}$/i;
 export function createIntake(deps: IntakeDeps) {
   let batch: { row: NewAlertRow; alert: Alert; resolve: (a: Accepted) => void; reject: (e: unknown) => void }[] = [];
 
-  function flush(): void {
+  async function flush(): Promise<void> {
     const current = batch;
     batch = [];
     let results: { id: number | null; duplicate: boolean }[];
     try {
-      results = deps.store.acceptMany(current.map((b) => b.row));
+      results = await deps.store.acceptMany(current.map((b) => b.row));
     } catch (err) {
       deps.storage?.failed(deps.now(), err);
       for (const b of current) b.reject(err);
@@ -89,7 +90,7 @@ export function createIntake(deps: IntakeDeps) {
         alert: JSON.stringify(alert),
       };
       return new Promise((resolve, reject) => {
-        if (batch.length === 0) setImmediate(flush);
+        if (batch.length === 0) setImmediate(() => void flush());
         batch.push({ row, alert, resolve, reject });
       });
     },

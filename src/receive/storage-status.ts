@@ -42,7 +42,7 @@ export function createStorageStatus() {
  * soon as the disk does, without waiting for the next webhook.
  */
 export function startStorageProbe(
-  store: { kvSet(key: string, value: string): void; durable(): Promise<void> },
+  store: { kvSet(key: string, value: string): Promise<void>; durable(): Promise<void> },
   status: StorageStatus,
   now: () => number,
   intervalMs = 2_000,
@@ -52,7 +52,7 @@ export function startStorageProbe(
     if (running || status.failure() === null) return;
     running = true;
     (async () => {
-      store.kvSet('storage_probe_at', String(now()));
+      await store.kvSet('storage_probe_at', String(now()));
       await store.durable();
     })().then(
       () => status.ok(),

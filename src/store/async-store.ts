@@ -2,6 +2,7 @@
 // PostgreSQL through pg/store.ts), so one contract suite runs against both and callers can move
 // to it one at a time. Derived from the SQLite Store: the same names, arguments and results.
 import type { Store } from './store.js';
+import { noteBehind } from './behind.js';
 import { sqliteTxOf } from './sqlite-tx.js';
 
 type Promised<T> = {
@@ -81,11 +82,24 @@ export interface ReplicaCoordination {
   saveUpdateOffset(offset: number, replicaId?: string): Promise<boolean>;
 }
 
+const wrappers = new WeakMap<Store, AsyncStore>();
+
 /**
  * The SQLite store as promises. The connection is one, so a transaction that awaits holds it:
  * calls from outside the transaction wait until it ends, calls through `tx` run inside it.
+ * One wrapper per store (the same one on every call), so every caller shares that gate.
  */
 export function asyncStore(store: Store): AsyncStore {
+  let wrapped = wrappers.get(store);
+  if (!wrapped) {
+    wrapped = wrapSqlite(store);
+    wrappers.set(store, wrapped);
+    noteBehind(wrapped, store);
+  }
+  return wrapped;
+}
+
+function wrapSqlite(store: Store): AsyncStore {
   let gate: Promise<void> = Promise.resolve();
 
   function wrap(direct: boolean): AsyncStore {

@@ -1,5 +1,6 @@
 // Bot commands end to end through the receiver's update loop: /chatid, /status, /mute and
 // /unmute (with an alert held back and counted), /help; strangers elsewhere are ignored.
+import { sqliteOf } from '../helpers.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BOT_COMMANDS } from '../../src/act/command-parse.js';
 import type { FakeMessage, TgUser } from '../fakes/telegram.js';
@@ -74,7 +75,7 @@ describe('/status and /help', () => {
     await rig.message('broken 601');
     rig.tg.failNext('sendMessage', { status: 403, description: 'Forbidden: bot was kicked from the supergroup chat' });
     await rig.post(eventAlert('602'), 'event_alert');
-    await rig.tg.waitFor(() => rig.receiver.store.stats().parked === 1);
+    await rig.tg.waitFor(() => sqliteOf(rig.receiver.store).stats().parked === 1);
     const reply = await command(CHAT, '/status');
     const lines = reply.text.split('\n');
     expect(lines[0]).toMatch(/^sentry-tg \S+ · ⚠️ degraded$/);
@@ -108,8 +109,8 @@ describe('/mute and /unmute', () => {
 
     await rig.post(eventAlert('701'), 'event_alert');
     await rig.post(eventAlert('701'), 'event_alert');
-    await rig.tg.waitFor(() => rig.receiver.store.stats().muted === 2);
-    expect(rig.receiver.store.stats().pending).toBe(0);
+    await rig.tg.waitFor(() => sqliteOf(rig.receiver.store).stats().muted === 2);
+    expect(sqliteOf(rig.receiver.store).stats().pending).toBe(0);
     await settle();
     expect(rig.tg.messagesIn(CHAT).filter((m) => m.replyTo === undefined)).toEqual([msg]);
     expect(msg.text).toBe(before);
@@ -130,7 +131,7 @@ describe('/mute and /unmute', () => {
 
     const unmuted = await command(CHAT, '/unmute WEB-701');
     expect(unmuted.text).toBe('🔔 Unmuted WEB-701 (2 alerts were held back while muted).');
-    expect(rig.receiver.store.activeMutes(Date.now())).toEqual([]);
+    expect(sqliteOf(rig.receiver.store).activeMutes(Date.now())).toEqual([]);
 
     await rig.post(eventAlert('701'), 'event_alert');
     const regression = await rig.message('🔁 Regressed');
@@ -144,7 +145,7 @@ describe('/mute and /unmute', () => {
     const link = await command(JANE.id!, `/mute ${issueUrl('702')} 30m`);
     expect(link.text).toMatch(/^🔕 Muted issue 702 in the alert chat for 30 min/);
     await rig.post(eventAlert('702'), 'event_alert');
-    await rig.tg.waitFor(() => rig.receiver.store.stats().muted === 1);
+    await rig.tg.waitFor(() => sqliteOf(rig.receiver.store).stats().muted === 1);
     expect(rig.tg.messagesIn(CHAT)).toEqual([]);
 
     await rig.post(eventAlert('703'), 'event_alert');
@@ -163,16 +164,16 @@ describe('/mute and /unmute', () => {
     const reply = await rig.tg.waitFor((t) => t.messagesIn(CHAT).find((m) => m.text.startsWith('🔕 Muted')));
     expect(reply.text).toMatch(/^🔕 Muted issue 703 in this chat for 1 h/);
     await rig.post(eventAlert('703'), 'event_alert');
-    await rig.tg.waitFor(() => rig.receiver.store.stats().muted === 2);
+    await rig.tg.waitFor(() => sqliteOf(rig.receiver.store).stats().muted === 2);
     expect(alert.text).not.toContain('Seen');
   });
 
   it('only allow-listed users may mute; bad arguments get the usage', async () => {
     const refused = await command(CHAT, '/mute WEB-9 2h', STRANGER);
     expect(refused.text).toBe('Only users listed in SENTRY_TG_ALLOWED_USERS can mute or unmute alerts.');
-    expect(rig.receiver.store.activeMutes(Date.now())).toEqual([]);
+    expect(sqliteOf(rig.receiver.store).activeMutes(Date.now())).toEqual([]);
     const usage = await command(CHAT, '/mute WEB-9 forever');
     expect(usage.text).toMatch(/^Usage: \/mute /);
-    expect(rig.receiver.store.activeMutes(Date.now())).toEqual([]);
+    expect(sqliteOf(rig.receiver.store).activeMutes(Date.now())).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // Resolve / Archive / Unresolve buttons end to end: the real receiver reads presses from the
 // fake Telegram by long polling, changes the issue in the fake Sentry (exact PUT bodies) and
 // edits the message; refusals and errors leave everything as it was.
+import { sqliteOf } from '../helpers.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXPIRED } from '../../src/act/press.js';
 import { CHAT, eventAlert, issueUrl, issueWebhook, ORG, settle, snapshot, startRig, STRANGER, ANN, type Rig } from './harness.js';
@@ -172,13 +173,13 @@ describe('one message per issue', () => {
     expect(msg.text).toMatch(new RegExp(`✅ Resolved in Sentry by Jane Doe · ${TIME}\\n👤 Assigned to: Ann Lee`));
     expect(rig.labels(msg)).toEqual(['Unresolve', 'Open in Sentry']);
     expect(rig.tg.messagesIn(CHAT)).toHaveLength(1);
-    await rig.tg.waitFor(() => rig.receiver.store.stats().pending === 0);
-    expect(rig.receiver.store.stats()).toMatchObject({ parked: 0, muted: 0 });
+    await rig.tg.waitFor(() => sqliteOf(rig.receiver.store).stats().pending === 0);
+    expect(sqliteOf(rig.receiver.store).stats()).toMatchObject({ parked: 0, muted: 0 });
 
     // Sentry confirming what the message already says costs no Telegram call.
     const edits = msg.edits;
     await rig.post(issueWebhook('resolved', '302', { actor: 'Jane Doe' }), 'issue');
-    await rig.tg.waitFor(() => rig.receiver.store.stats().pending === 0);
+    await rig.tg.waitFor(() => sqliteOf(rig.receiver.store).stats().pending === 0);
     await settle();
     expect(msg.edits).toBe(edits);
   });

@@ -3,6 +3,7 @@
 // repeats in a group becomes a digest; a muted issue's repeats add nothing.
 // The clock is real time plus `skipMs`: "a quiet hour later" is a jump of the clock, not a
 // sleep, so a slow machine cannot stretch two quick repeats past the storm window.
+import { asyncStore } from '../../src/store/async-store.js';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from '../../src/deliver/dispatcher.js';
 import { createTelegramStatus } from '../../src/telegram/reachability.js';
@@ -25,7 +26,7 @@ const WINDOW_MS = 5000;
 
 function setup(over: Partial<DispatcherOptions> = {}) {
   dispatcher = createDispatcher({
-    store,
+    store: asyncStore(store),
     telegram: createTelegram({ apiRoot: tg.url, token: tg.token, timeoutMs: 1000 }),
     logger: silentLogger(),
     status: createTelegramStatus(),
@@ -35,7 +36,7 @@ function setup(over: Partial<DispatcherOptions> = {}) {
     now,
     ...over,
   });
-  intake = createIntake({ store, routeConfig: { chatId: String(GROUP) }, now, onAccepted: (ids) => dispatcher.wake(ids) });
+  intake = createIntake({ store: asyncStore(store), routeConfig: { chatId: String(GROUP) }, now, onAccepted: (ids) => dispatcher.wake(ids) });
   dispatcher.start();
 }
 

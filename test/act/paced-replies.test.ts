@@ -2,6 +2,7 @@
 // button press land in a supergroup in the middle of an alert storm, with the fake Telegram
 // enforcing its real limits and the dispatcher on production settings (virtual clock): no 429,
 // every command answered, the press shown, every alert accounted for.
+import { asyncStore } from '../../src/store/async-store.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startActing, type Acting } from '../../src/act/act.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -35,7 +36,7 @@ describe('command answers and press edits are paced with the alerts', () => {
     r.tg.addChat({ id: GROUP, type: 'supergroup', title: 'Ops' });
     acting = startActing({
       telegram: r.telegram,
-      store: r.store,
+      store: asyncStore(r.store),
       dispatcher: r.dispatcher,
       sentry: createSentryApi({ baseUrl: sentry.url, token: SENTRY_TOKEN }),
       buttonsOff: null,

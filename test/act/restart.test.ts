@@ -1,6 +1,7 @@
 // A restart in the middle of acting: the receiver stops while a press is being handled (its
 // update not yet confirmed to Telegram), then starts again on the same data directory. No
 // update is handled twice, and buttons of messages sent before the restart keep working.
+import { sqliteOf } from '../helpers.js';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { OFFSET_KEY } from '../../src/act/updates.js';
 import { CHAT, eventAlert, issueWebhook, ORG, settle, startRig, type Rig } from './harness.js';
@@ -42,7 +43,7 @@ it('stopped while a press waits for Sentry: the press completes once, and everyt
   expect(reply.text).toContain(`Chat id: ${CHAT}`);
   expect(rig.sentry.issueUpdates).toHaveLength(1);
   expect(rig.tg.callbackAnswers).toHaveLength(1);
-  await rig.tg.waitFor(() => rig.receiver.store.kvGet(OFFSET_KEY) === String(chatid.update_id + 1));
+  await rig.tg.waitFor(() => sqliteOf(rig.receiver.store).kvGet(OFFSET_KEY) === String(chatid.update_id + 1));
 
   // The message sent before the restart: its buttons still work, and webhooks still find it.
   await rig.press(msg, 'Unresolve');

@@ -1,5 +1,6 @@
 // The long-polling loop against the fake Telegram: the offset is saved and resumed, a 409 is
 // explained once and retried slowly (no spinning), network errors back off, stop is prompt.
+import { asyncStore } from '../../src/store/async-store.js';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONFLICT_MESSAGE, OFFSET_KEY, startUpdateLoop, type UpdateLoop } from '../../src/act/updates.js';
@@ -29,7 +30,7 @@ function logger() {
 function start(handle: (u: TgUpdate) => Promise<void>, config = {}) {
   const loop = startUpdateLoop({
     telegram: createTelegram({ apiRoot: tg.url, token: tg.token, timeoutMs: 2000 }),
-    store,
+    store: asyncStore(store),
     logger: logger(),
     handle,
     config: { pollTimeoutSeconds: 25, conflictRetryMs: 400, backoff: { baseMs: 100, maxMs: 400 }, ...config },

@@ -1,5 +1,6 @@
 // The dispatcher against the fake Telegram with faults injected. Real store, real client,
 // real pacing (shortened so the suite stays quick).
+import { asyncStore } from '../../src/store/async-store.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from '../../src/deliver/dispatcher.js';
 import { createTelegramStatus } from '../../src/telegram/reachability.js';
@@ -22,7 +23,7 @@ async function setup(over: Partial<DispatcherOptions> = {}, chatId: number | str
   const telegram = createTelegram({ apiRoot: tg.url, token: tg.token, timeoutMs: 400 });
   const status = createTelegramStatus();
   dispatcher = createDispatcher({
-    store,
+    store: asyncStore(store),
     telegram,
     logger: silentLogger(),
     status,
@@ -31,7 +32,7 @@ async function setup(over: Partial<DispatcherOptions> = {}, chatId: number | str
     ...over,
   });
   const intake = createIntake({
-    store,
+    store: asyncStore(store),
     routeConfig: { chatId: String(chatId), topicId },
     now: Date.now,
     onAccepted: (ids) => dispatcher.wake(ids),
@@ -127,7 +128,7 @@ describe('transient failures are retried', () => {
 describe('429 Too Many Requests', () => {
   it('waits exactly retry_after for that chat while other chats keep flowing', async () => {
     const { intake } = await setup();
-    const intake2 = createIntake({ store, routeConfig: { chatId: String(GROUP) }, now: Date.now, onAccepted: (ids) => dispatcher.wake(ids) });
+    const intake2 = createIntake({ store: asyncStore(store), routeConfig: { chatId: String(GROUP) }, now: Date.now, onAccepted: (ids) => dispatcher.wake(ids) });
     tg.setRetryAfter(PRIVATE, 2);
     const t0 = Date.now();
     await accept(intake, eventPayload('3'));

@@ -1,6 +1,7 @@
 // Telegram refusals that must not cost an alert: a closed forum topic (→ General topic) and a
 // refused keyboard (→ the message without it). The fake Telegram enforces its real rate limits
 // and the dispatcher runs with the production pacing.
+import { asyncStore } from '../../src/store/async-store.js';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDispatcher, type Dispatcher } from '../../src/deliver/dispatcher.js';
@@ -34,7 +35,7 @@ function capturingLogger() {
 
 function start(actions: { org: string } | null = null): Intake {
   dispatcher = createDispatcher({
-    store,
+    store: asyncStore(store),
     telegram: createTelegram({ apiRoot: tg.url, token: tg.token, timeoutMs: 2000 }),
     logger: capturingLogger(),
     status: createTelegramStatus(),
@@ -42,7 +43,7 @@ function start(actions: { org: string } | null = null): Intake {
   });
   dispatcher.start();
   return createIntake({
-    store,
+    store: asyncStore(store),
     routeConfig: { chatId: String(FORUM), topicId: TOPIC },
     now: Date.now,
     onAccepted: (ids) => dispatcher!.wake(ids),

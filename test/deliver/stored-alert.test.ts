@@ -2,6 +2,7 @@
 // the body again; a row stored before that column existed (alert null) is still delivered, by
 // normalising its body. Real store, real client, the fake Telegram with its real limits and the
 // dispatcher's default pacing.
+import { asyncStore } from '../../src/store/async-store.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDispatcher, type Dispatcher } from '../../src/deliver/dispatcher.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -21,7 +22,7 @@ beforeEach(async () => {
   tg.addChat({ id: CHAT, type: 'private', firstName: 'Ann' });
   store = openStore({ dataDir: '', filename: ':memory:' });
   dispatcher = createDispatcher({
-    store,
+    store: asyncStore(store),
     telegram: createTelegram({ apiRoot: tg.url, token: tg.token, timeoutMs: 2000 }),
     logger: silentLogger(),
     status: createTelegramStatus(),

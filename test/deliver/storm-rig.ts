@@ -3,6 +3,7 @@
 // virtual clock so minutes of Telegram time pass in seconds. The clock moves on every real
 // millisecond, also while a request is in flight: calls reach the fake a little later than the
 // pacer planned them, as they would over a network.
+import { asyncStore } from '../../src/store/async-store.js';
 import { createDispatcher, type ActionsConfig, type Dispatcher } from '../../src/deliver/dispatcher.js';
 import type { Locale } from '../../src/i18n/index.js';
 import { createTelegramStatus } from '../../src/telegram/reachability.js';
@@ -48,7 +49,7 @@ export async function startStormRig(chatId: number, opts: StormRigOptions = {}):
   const store = openStore({ dataDir: dir.path }); // default fsync: full
   const telegram = createTelegram({ apiRoot: tg.url, token: tg.token });
   const dispatcher = createDispatcher({
-    store,
+    store: asyncStore(store),
     telegram,
     logger: silentLogger(),
     status: createTelegramStatus(),
@@ -56,7 +57,7 @@ export async function startStormRig(chatId: number, opts: StormRigOptions = {}):
     ...(opts.actions ? { actions: opts.actions } : {}),
     ...(opts.locale ? { locale: opts.locale } : {}),
   });
-  const intake = createIntake({ store, routeConfig: { chatId: String(chatId) }, now, onAccepted: (ids) => dispatcher.wake(ids) });
+  const intake = createIntake({ store: asyncStore(store), routeConfig: { chatId: String(chatId) }, now, onAccepted: (ids) => dispatcher.wake(ids) });
   dispatcher.start();
   const stepMs = opts.stepMs ?? 100;
   const rig: StormRig = {

@@ -1,5 +1,6 @@
 // `sentry-tg doctor` end to end through `main`: a healthy setup against the fakes passes, and
 // each broken piece is named with its fix and makes the exit code 1.
+import { sqliteOf } from '../helpers.js';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -71,7 +72,7 @@ describe('doctor on a healthy setup', () => {
     expect(delivery.status).toBe(202);
     await h.tg.waitFor((tg) => tg.messagesIn(CHAT_ID, TOPIC_ID)[0]);
     // The dispatcher records the message right after Telegram answers.
-    await h.tg.waitFor(() => h!.receiver.store.stats().lastDeliveredAt);
+    await h.tg.waitFor(() => sqliteOf(h!.receiver.store).stats().lastDeliveredAt);
 
     const { code, report } = await h.doctor();
     expect(report.checks.filter((c) => c.status !== 'ok')).toEqual([]);
@@ -424,7 +425,7 @@ describe('doctor names each broken piece with its fix', () => {
       body,
     });
     expect(res.status).toBe(202);
-    await h.tg.waitFor(() => h!.receiver.store.stats().parked);
+    await h.tg.waitFor(() => sqliteOf(h!.receiver.store).stats().parked);
     const { code, report } = await h.doctor();
     expect(h.check(report.checks, 'deliveries')).toMatchObject({
       status: 'fail',

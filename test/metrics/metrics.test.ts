@@ -5,7 +5,7 @@ import { fdatasync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FdatasyncFn } from '../../src/store/store.js';
 import { urlToken, WEBHOOK_PATH } from '../../src/receive/verify.js';
-import { fixture, SECRET, sentryRequest } from '../helpers.js';
+import { fixture, SECRET, sentryRequest, sqliteOf } from '../helpers.js';
 import { CHAT, httpText, rawRequest, startReceiverRig, type ReceiverRig } from '../receive/rig.js';
 
 /** One sample's value from the exposition text; undefined when the series is absent. */
@@ -177,7 +177,7 @@ describe('metrics agree with /health and /status', () => {
       rig.tg.failNext('sendMessage', { status: 400, description: 'Bad Request: chat not found' });
       const { body, headers } = sentryRequest(fixture('event_alert.triggered.json'), { resource: 'event_alert' });
       expect((await fetch(`${rig.receiver.localUrl}${WEBHOOK_PATH}`, { method: 'POST', headers, body })).status).toBe(202);
-      await vi.waitFor(() => expect(rig.receiver.store.stats().parked).toBe(1), { timeout: 10_000 });
+      await vi.waitFor(() => expect(sqliteOf(rig.receiver.store).stats().parked).toBe(1), { timeout: 10_000 });
       rig.tg.pushMessage(CHAT, '/status');
       const reply = await rig.tg.waitFor((t) => t.messagesIn(CHAT).find((m) => /Undeliverable: \d+/.test(m.text)), 10_000);
       const text = await getText(`${rig.receiver.metricsUrl}/metrics`);

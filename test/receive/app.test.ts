@@ -1,4 +1,5 @@
 // The HTTP contract with Sentry, driven in-process through supertest.
+import { asyncStore } from '../../src/store/async-store.js';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type AppDeps } from '../../src/receive/app.js';
@@ -13,7 +14,7 @@ let store: Store;
 let woken = 0;
 
 function app(over: Partial<AppDeps> = {}) {
-  const intake = createIntake({ store, routeConfig: { chatId: '-1001' }, now: Date.now, onAccepted: () => woken++ });
+  const intake = createIntake({ store: asyncStore(store), routeConfig: { chatId: '-1001' }, now: Date.now, onAccepted: () => woken++ });
   return createApp({
     webhookSecret: SECRET,
     bodyLimitBytes: 64 * 1024,

@@ -2,7 +2,7 @@
 // is stored or sent, and the receiver keeps serving the next request.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_PATH } from '../../src/receive/verify.js';
-import { fixture, SECRET, sentryRequest } from '../helpers.js';
+import { fixture, SECRET, sentryRequest, sqliteOf } from '../helpers.js';
 import { collect, httpText, openSocket, parseAnswer, rawRequest, startReceiverRig, type ReceiverRig } from './rig.js';
 
 let rig: ReceiverRig;
@@ -15,7 +15,7 @@ afterEach(async () => {
   // Whatever the request was, the receiver still answers, and nothing got in or out.
   const res = await fetch(`${rig.receiver.localUrl}/health`);
   expect(res.status).toBe(200);
-  expect(rig.receiver.store.stats().pending).toBe(0);
+  expect(sqliteOf(rig.receiver.store).stats().pending).toBe(0);
   expect(rig.tg.messages).toHaveLength(0);
 });
 

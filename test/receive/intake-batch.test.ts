@@ -2,6 +2,7 @@
 // transaction and one fsync of the write-ahead log, and each is answered only after that fsync.
 // A batch whose commit fails stores none of its alerts and rejects every one of them (the
 // webhook handler turns that into a 503). Real store on disk, fsync mode full (the default).
+import { asyncStore } from '../../src/store/async-store.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normalise } from '../../src/normalise/normalise.js';
 import { createIntake } from '../../src/receive/intake.js';
@@ -36,7 +37,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 describe('intake: one transaction and one fsync per batch', () => {
   it('commits requests of one turn together and answers none of them before the fsync', async () => {
-    const intake = createIntake({ store, routeConfig: { chatId: '42' }, now: Date.now, onAccepted: () => {} });
+    const intake = createIntake({ store: asyncStore(store), routeConfig: { chatId: '42' }, now: Date.now, onAccepted: () => {} });
     const settled: number[] = [];
     const answers = [0, 1, 2, 3, 4].map((i) => intake.accept(input()).then((a) => (settled.push(i), a)));
     await tick();
@@ -52,7 +53,7 @@ describe('intake: one transaction and one fsync per batch', () => {
   });
 
   it('a batch whose commit fails stores none of its alerts and rejects all of them', async () => {
-    const intake = createIntake({ store, routeConfig: { chatId: '42' }, now: Date.now, onAccepted: () => {} });
+    const intake = createIntake({ store: asyncStore(store), routeConfig: { chatId: '42' }, now: Date.now, onAccepted: () => {} });
     // The third insert of the batch fails inside the transaction, after two went in.
     connectionOf(store).exec(
       `CREATE TEMP TRIGGER third_fails BEFORE INSERT ON outbox WHEN (SELECT COUNT(*) FROM outbox) >= 2
@@ -65,7 +66,7 @@ describe('intake: one transaction and one fsync per batch', () => {
   });
 
   it('a failed fsync rejects every request of the batch', async () => {
-    const intake = createIntake({ store, routeConfig: { chatId: '42' }, now: Date.now, onAccepted: () => {} });
+    const intake = createIntake({ store: asyncStore(store), routeConfig: { chatId: '42' }, now: Date.now, onAccepted: () => {} });
     const answers = [0, 1, 2].map(() => intake.accept(input()));
     await tick();
     await tick();
@@ -75,7 +76,7 @@ describe('intake: one transaction and one fsync per batch', () => {
   });
 
   it('stores the normalised alert with the row', async () => {
-    const intake = createIntake({ store, routeConfig: { chatId: '42' }, now: Date.now, onAccepted: () => {} });
+    const intake = createIntake({ store: asyncStore(store), routeConfig: { chatId: '42' }, now: Date.now, onAccepted: () => {} });
     const given = input();
     const pending = intake.accept(given);
     await tick();

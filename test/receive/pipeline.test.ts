@@ -1,5 +1,6 @@
 // wirePipeline, the one wiring serve (startReceiver) and test-send share: what the intake commits
 // reaches the chat it was routed to through the dispatcher, with the caller's clock.
+import { asyncStore } from '../../src/store/async-store.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTelegram } from '../../src/telegram/client.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -22,7 +23,7 @@ describe('wirePipeline', () => {
     const store = openStore({ dataDir: '', filename: ':memory:' });
     const RECEIVED_AT = Date.now() - 1000;
     const p = wirePipeline({
-      store,
+      store: asyncStore(store),
       telegram: createTelegram({ apiRoot: tg.url, token: tg.token }),
       routeConfig: { chatId: String(CHAT) },
       logger: silentLogger(),

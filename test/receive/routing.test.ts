@@ -1,6 +1,7 @@
 // One routing table: the listener `serve` binds is the one `createApp` returns, and the webhook
 // route matches with the same function the handler reads its token with, so a URL routed to the
 // webhook is always read the way it was routed — in-process (supertest) and over a real socket.
+import { asyncStore } from '../../src/store/async-store.js';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/receive/app.js';
@@ -60,7 +61,7 @@ describe('the same table in-process and on the real listener', () => {
         webhookSecret: SECRET,
         bodyLimitBytes: 64 * 1024,
         debugEndpoint: false,
-        intake: createIntake({ store, routeConfig: { chatId: '-1001' }, now: Date.now, onAccepted: () => undefined }),
+        intake: createIntake({ store: asyncStore(store), routeConfig: { chatId: '-1001' }, now: Date.now, onAccepted: () => undefined }),
         health: () => ({ status: 'ok' }),
         logger: silentLogger(),
       });

@@ -8,7 +8,7 @@ import { requestListener } from '../../src/receive/app.js';
 import { createWebhookHandler } from '../../src/receive/webhook.js';
 import { WEBHOOK_PATH } from '../../src/receive/verify.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { fixture, sentryRequest } from '../helpers.js';
+import { fixture, sentryRequest, sqliteOf } from '../helpers.js';
 import { collect, httpText, openSocket, parseAnswer, rawRequest, startReceiverRig, type ReceiverRig } from './rig.js';
 
 const LIMITS = { headersTimeoutMs: 600, requestTimeoutMs: 1200, keepAliveTimeoutMs: 300, maxConnections: 6, timeoutCheckIntervalMs: 100 };
@@ -63,7 +63,7 @@ describe('bounded sockets', () => {
   });
 
   it('a body dribbled a byte at a time is cut with a JSON 408 and nothing is stored', async () => {
-    const before = rig.receiver.store.stats().pending;
+    const before = sqliteOf(rig.receiver.store).stats().pending;
     const { body, headers } = sentryRequest(freshAlert(), { resource: 'event_alert' });
     const text = httpText('POST', WEBHOOK_PATH, headers, body);
     const socket = await openSocket(rig);
@@ -74,7 +74,7 @@ describe('bounded sockets', () => {
     const ans = parseAnswer(await answer);
     expect(ans.status).toBe(408);
     expect(written).toBeLessThan(body.length);
-    expect(rig.receiver.store.stats().pending).toBe(before);
+    expect(sqliteOf(rig.receiver.store).stats().pending).toBe(before);
   });
 
   it('a connection that never sends a byte gets a 408 and is closed', async () => {

@@ -1,5 +1,6 @@
 // Issue 10, point 1: an internal integration's `issue` webhooks are org-wide. A receiver set up
 // for acme/backend must acknowledge a new acme/mobile issue, count it, and post nothing.
+import { sqliteOf } from '../helpers.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inScope, scopeProjects } from '../../src/route/scope.js';
 import { CHAT_ID, ORG, PROJECT, startHealthy, type Healthy } from '../doctor/harness.js';
@@ -41,7 +42,7 @@ describe('project scope', () => {
     expect(body.projects).toEqual([PROJECT]);
     // The mobile issue came first and was never stored: the backend one is the only message.
     expect(h.tg.messagesIn(CHAT_ID)).toHaveLength(1);
-    expect(h.receiver.store.stats().pending).toBe(0);
+    expect(sqliteOf(h.receiver.store).stats().pending).toBe(0);
   });
 
   it('without SENTRY_PROJECT every project is posted, and doctor says so loudly', async () => {

@@ -93,14 +93,14 @@ async function waitDelivered(s: Session, receiver: Receiver, watch: Watch, notAr
   try {
     for (;;) {
       if (watch.kind === 'row') {
-        const row = receiver.store.row(watch.id);
+        const row = await receiver.store.row(watch.id);
         if (row?.state === 'sent' || row?.state === 'merged') break;
         if (row?.state === 'parked') {
           throw new UserError(`The test alert reached the receiver, but Telegram refused it: ${row.lastError ?? 'unknown reason'}.`, 'Check the chat and topic (run `sentry-tg doctor`).');
         }
         lastError = row?.lastError ?? null;
       } else {
-        const stats = receiver.store.stats();
+        const stats = await receiver.store.stats();
         if (stats.lastDeliveredAt !== null && stats.lastDeliveredAt >= watch.sinceMs) break;
         if (stats.parked > watch.parkedBefore) {
           throw new UserError(`The test alert reached the receiver, but Telegram refused it: ${stats.lastParked?.reason ?? 'unknown reason'}.`, 'Check the chat and topic (run `sentry-tg doctor`).');
@@ -124,7 +124,7 @@ async function waitDelivered(s: Session, receiver: Receiver, watch: Watch, notAr
 
 export async function provePlugin(s: Session, local: LocalReceiver, sentry: SentryAnswer): Promise<void> {
   const { ctx } = s;
-  const stats = local.receiver.store.stats();
+  const stats = await local.receiver.store.stats();
   // The store stamps deliveries with the same clock (ctx.now is what the receiver runs on).
   const sinceMs = ctx.now();
   ctx.out.info('Asking Sentry to send the WebHooks plugin\'s test alert…');
