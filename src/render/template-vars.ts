@@ -1,6 +1,6 @@
 // The one list of what each template may use: the checker (template-check.ts) refuses anything
-// else at start-up, the README's tables are generated from it (`npm run docs:templates` prints
-// them) and a test holds the built-in templates and the README to it.
+// else at start-up, the README's tables are generated from it (templateVariablesMarkdown), and a
+// test (test/render/templates.test.ts) holds the built-in templates and the README to it.
 import type { AlertKind } from '../normalise/alert.js';
 
 export type TemplateName = AlertKind | 'digest';
@@ -74,7 +74,7 @@ export const TEMPLATE_VARIABLES: Readonly<Record<TemplateName, Vars>> = {
       url: 'link to Sentry, when Telegram accepts it',
       plainUrl: 'the address as text, when it would not',
     }),
-    more: v('how many alerts did not fit (0 when all did)'),
+    more: v('how many alerts did not fit (not set when all did)'),
   },
 };
 

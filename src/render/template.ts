@@ -1,7 +1,8 @@
 // A deliberately tiny Mustache subset for Telegram HTML templates:
 //   {{name}}            a value, always HTML-escaped (attribute-safe)
-//   {{#name}}…{{/name}} shown when name is truthy; repeated for each item of an array
-//   {{^name}}…{{/name}} shown when name is falsy or an empty array
+//   {{#name}}…{{/name}} shown when name is set (not empty, 0, false or an empty list); repeated
+//                       for each item of a list, whose names are then visible inside
+//   {{^name}}…{{/name}} shown when name is not set (empty, 0, false or an empty list)
 // A section tag alone on its line removes that line, so optional lines leave no gaps.
 // There is no raw-HTML escape hatch: every dynamic value is escaped, always.
 
@@ -114,7 +115,7 @@ function lookup(stack: unknown[], name: string): unknown {
 }
 
 function truthy(v: unknown): boolean {
-  return Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null && v !== false && v !== '';
+  return Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null && v !== false && v !== '' && v !== 0;
 }
 
 function run(tokens: Token[], stack: unknown[], out: string[]): void {
