@@ -93,7 +93,7 @@ describe('every message kind in ru is accepted by Telegram', () => {
       if (s.line) expect(text, name).toContain(s.line);
     }
     const last = tg.messagesIn(CHAT).at(-1)!;
-    expect(last.replyMarkup?.inline_keyboard.flat().map((b) => b.text)).toEqual(['Вернуть из архива', 'Открыть в Sentry']);
+    expect((last.replyMarkup?.inline_keyboard ?? []).flat().map((b) => b?.text)).toEqual(['Вернуть из архива', 'Открыть в Sentry']);
     const menu = renderIssueMessage({ body, state: OPEN, count: 1, firstSeen: T0, lastSeen: T0 }, actionKeyboard('unresolved', 'abcdefghij', body.url, 'archive', 'ru'), 'ru');
     expect(await send(menu)).toMatch(CYRILLIC);
   });
