@@ -143,8 +143,8 @@ export interface DigestLine {
 export function renderDigest(lines: DigestLine[], maxLines = 30, locale: Locale = 'en', templateSet?: string): Rendered {
   const shown = lines.slice(0, maxLines).map((l) => ({
     emoji: levelLook(l.level).emoji,
-    // Each line gets a fair share of the message; the fitter trims further if needed.
-    title: cutUtf16(l.title, 200),
+    // Each line gets a fair share of the message (a cut title says so); the fitter trims further if needed.
+    title: l.title.length > 200 ? cutUtf16(l.title, 199).trimEnd() + '…' : l.title,
     url: linkUrl(l.url),
     plainUrl: textOnlyUrl(l.url),
   }));

@@ -80,6 +80,15 @@ describe('the documented variables', () => {
   });
 });
 
+describe('the digest', () => {
+  it('says "and N more" only when some did not fit, and marks a cut title with …', () => {
+    const all = renderDigest([{ level: 'error', title: 'a' }, { level: 'fatal', title: 'b'.repeat(300) }], 30);
+    expect(all.html).not.toContain('more');
+    expect(all.html).toContain(`🔥 ${'b'.repeat(199)}…`);
+    expect(renderDigest([{ level: 'error', title: 'a' }, { level: 'error', title: 'b' }], 1).html).toContain('…and 1 more: see Sentry.');
+  });
+});
+
 describe('SENTRY_TG_TEMPLATES overrides', () => {
   it('a user template replaces the built-in one of its name and language only; values stay escaped', () => {
     put({ 'event.html': '{{emoji}} <b>PROD</b> {{title}} · {{project}}\n{{#url}}<a href="{{url}}">go</a>{{/url}}' });
