@@ -27,11 +27,31 @@ export function checkTemplate(source: string, file: string, name: TemplateName):
   const problems: { at: number; text: string }[] = [];
   checkVariables(tokens, name, [], problems);
   checkHtml(tokens, null, problems);
+  const entities = mostEntities(tokens, name);
+  if (entities > TELEGRAM_MAX_ENTITIES) {
+    problems.push({
+      at: 0,
+      text: `can make up to ${entities} formatting tags in one message (lists at their longest); Telegram honours ${TELEGRAM_MAX_ENTITIES}: use fewer tags inside {{#fields}} / {{#lines}}`,
+    });
+  }
   const fixed = visibleText(fixedText(tokens)).length;
   if (fixed > TELEGRAM_TEXT_LIMIT) {
     problems.push({ at: 0, text: `its fixed text alone is ${fixed} characters, over Telegram's ${TELEGRAM_TEXT_LIMIT}` });
   }
   return problems.sort((a, b) => a.at - b.at).map((p) => `${file}:${lineOf(source, p.at)}: ${p.text}`);
+}
+
+/** Telegram's limit of formatting entities in one message. */
+export const TELEGRAM_MAX_ENTITIES = 100;
+
+/** Tags the template can open at most, with every section shown and every list at its longest. */
+function mostEntities(tokens: Token[], name: TemplateName): number {
+  let n = 0;
+  for (const t of tokens) {
+    if (t.t === 'text') n += (t.s.match(/<[a-z]/gi) ?? []).length;
+    else if (t.t === 'section') n += mostEntities(t.children, name) * (t.inverted ? 1 : (TEMPLATE_VARIABLES[name][t.name]?.most ?? 1));
+  }
+  return n;
 }
 
 function fixedText(tokens: Token[]): string {

@@ -2,6 +2,7 @@
 // else at start-up, the README's tables are generated from it (templateVariablesMarkdown), and a
 // test (test/render/templates.test.ts) holds the built-in templates and the README to it.
 import type { AlertKind } from '../normalise/alert.js';
+import { MAX_FIELDS } from '../normalise/normalise.js';
 
 export type TemplateName = AlertKind | 'digest';
 
@@ -12,11 +13,20 @@ export interface TemplateVariable {
   description: string;
   /** A list or object: use it as a section; these names are defined inside it. */
   inside?: Readonly<Record<string, string>>;
+  /** A list: the most items it has (the checker counts Telegram's formatting entities with it). */
+  most?: number;
 }
 
 type Vars = Readonly<Record<string, TemplateVariable>>;
 
-const v = (description: string, inside?: Record<string, string>): TemplateVariable => (inside ? { description, inside } : { description });
+const v = (description: string, inside?: Record<string, string>, most?: number): TemplateVariable => ({
+  description,
+  ...(inside ? { inside } : {}),
+  ...(most ? { most } : {}),
+});
+
+/** The default digest size (deliver/context.ts DEFAULT_STORM.digestMaxLines). */
+export const DIGEST_MOST_LINES = 30;
 
 // Chrome every alert message has, whatever its kind.
 const CHROME: Vars = {
@@ -24,10 +34,10 @@ const CHROME: Vars = {
   levelWord: v('the level in the message language (ERROR, ОШИБКА…)'),
   headline: v('the action in the message language (CREATED, RESOLVED, CRITICAL…)'),
   title: v('one line: exception, metric or issue title (never empty)'),
-  fields: v('extra lines Sentry sent (thresholds, Seer steps, unknown keys)', {
+  fields: v(`extra lines Sentry sent (thresholds, Seer steps, unknown keys), up to ${MAX_FIELDS}`, {
     label: 'the line label, translated when sentry-tg knows it',
     value: 'the value, as Sentry sent it',
-  }),
+  }, MAX_FIELDS),
   url: v('link to Sentry, when Telegram accepts it as a link (use in href)'),
   plainUrl: v('the address as text, when Telegram would refuse it as a link (e.g. http://localhost:9000)'),
   status: v('where the issue stands (resolved by, archived until, assigned to…), one message per issue'),
@@ -68,12 +78,12 @@ export const TEMPLATE_VARIABLES: Readonly<Record<TemplateName, Vars>> = {
   digest: {
     total: v('how many alerts the digest stands for'),
     alertsWord: v('the word "alerts" in the right plural form (алерт, алерта, алертов)'),
-    lines: v('one per alert shown', {
+    lines: v(`one per alert shown, up to ${DIGEST_MOST_LINES}`, {
       emoji: 'the level emoji',
       title: 'the alert title (cut to 200 characters)',
       url: 'link to Sentry, when Telegram accepts it',
       plainUrl: 'the address as text, when it would not',
-    }),
+    }, DIGEST_MOST_LINES),
     more: v('how many alerts did not fit (not set when all did)'),
   },
 };

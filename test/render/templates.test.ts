@@ -165,6 +165,14 @@ describe('a broken folder is a start-up error with file:line', () => {
     expect(err.message).toContain('has 9 problems');
   });
 
+  it("a list that could make more formatting tags than Telegram's 100 in one message", () => {
+    const digest = '<b>{{total}}</b>\n{{#lines}}\n<b>{{emoji}}</b> <i>{{title}}</i> <u>x</u> <s>y</s>\n{{/lines}}\n';
+    expect(checkTemplate(digest, 'digest.html', 'digest')).toEqual([
+      "digest.html:1: can make up to 121 formatting tags in one message (lists at their longest); Telegram honours 100: use fewer tags inside {{#fields}} / {{#lines}}",
+    ]);
+    expect(checkTemplate(digest.replace(' <s>y</s>', ''), 'digest.html', 'digest')).toEqual([]);
+  });
+
   it('the line is the offending tag even after optional lines are folded away', () => {
     const src = 'A\n{{#project}}\n  {{project}}\n{{/project}}\n{{#environment}}\n<i>{{environment}}\n{{/environment}}\n';
     expect(checkTemplate(src, 'event.html', 'event')).toEqual([
