@@ -156,6 +156,13 @@ export const OPTIONS = {
     fallback: 'en',
     fallbackFrom: localeFromEnv,
   } satisfies OptionDef<Locale>,
+  templates: {
+    env: 'SENTRY_TG_TEMPLATES',
+    flag: 'templates',
+    arg: '<dir>',
+    description: 'folder of your own templates: <name>.html and ru/<name>.html override the built-in ones, <set>/ folders are template sets for routes (README, "Templates")',
+    parse: text,
+  } satisfies OptionDef<string>,
   updates: {
     env: 'SENTRY_TG_UPDATES',
     flag: 'updates',
