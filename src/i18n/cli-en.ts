@@ -51,7 +51,8 @@ export const cliEn = {
   'doctor.secret.ok': 'set: requests must be signed (integration) or carry the URL token (plugin)',
   'doctor.scope.every': "SENTRY_PROJECT is empty: alerts from EVERY project of the organisation are posted (an internal integration's issue webhooks are org-wide)",
   'doctor.scope.everyFix': 'Set SENTRY_PROJECT to the project slug(s) this chat is for, comma-separated, e.g. SENTRY_PROJECT=backend,api',
-  'doctor.scope.some': 'alerts are posted only for project(s) {projects}',
+  'doctor.scope.one': 'alerts are posted only for project {projects}',
+  'doctor.scope.some': 'alerts are posted only for projects {projects}',
 
   // ---- doctor: the routes file ----
   'doctor.routes.ok': '{file}: {routes} route(s){withDefault}',

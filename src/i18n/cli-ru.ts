@@ -48,6 +48,7 @@ export const cliRu: Record<CliKey, string> = {
   'doctor.secret.ok': 'задан: запросы должны быть подписаны (интеграция) или нести токен в URL (плагин)',
   'doctor.scope.every': 'SENTRY_PROJECT пуст: публикуются алерты ВСЕХ проектов организации (вебхуки issue у внутренней интеграции общие на организацию)',
   'doctor.scope.everyFix': 'Задайте в SENTRY_PROJECT slug проектов этого чата через запятую, например SENTRY_PROJECT=backend,api',
+  'doctor.scope.one': 'публикуются алерты только проекта {projects}',
   'doctor.scope.some': 'публикуются алерты только проектов {projects}',
 
   'doctor.routes.ok': '{file}: маршрутов {routes}{withDefault}',
