@@ -16,6 +16,7 @@ import { envUpdates } from './write-env.js';
 const SECRET_FROM_NEW_APP = 'set-from-the-new-integration';
 
 export async function setupCommand(ctx: SetupContext, loaded: Loaded, flags: Record<string, unknown>): Promise<number> {
+  if (flags.route === true) return (await import('./add-route.js')).addRouteCommand(ctx, loaded, flags);
   const s = createSession(ctx, loaded, flags);
   const st = s.settings;
   const resumed = s.dryRun ? null : readState(statePath(s.envPath));
