@@ -94,6 +94,19 @@ export const cliEn = {
   'setup.nothingChanged': 'nothing was changed',
 
   // ---- setup: questions ----
+  'setup.plan': 'Plan',
+  'setup.changedBeforeError': 'Changed before the error',
+  'setup.keptState': 'Your answers and what was done are kept in {file}: run `sentry-tg setup` again to finish without answering again.',
+  'setup.noPublicUrl': 'No public URL yet. To finish by hand:',
+  'setup.nothingToTell': 'Nothing changed: no confirmation or test alert was sent (pass --send-test to send them).',
+  'setup.complete': 'Setup is complete.',
+  'setup.startWith': 'Start the receiver with: {command}',
+  'setup.tunnelChanges': 'The ngrok URL changes on each start: run `sentry-tg setup` again afterwards (it updates Sentry), or use --public-url with a fixed address.',
+  'setup.serving': 'Setup is complete. Serving: Sentry → {url} → {chat}.',
+  'setup.pressCtrlC': 'Press Ctrl-C to stop.',
+  'setup.stopping': 'Stopping ({signal})…',
+  'setup.nextTime': 'Next time start the receiver with: {command}',
+
   'setup.q.botToken': 'Telegram bot token',
   'setup.q.createBot': 'Create a bot with @BotFather in Telegram (/newbot) and paste its token.',
   'setup.q.buttons': 'Let {names} press Resolve / Archive under alerts? (the Sentry token then needs event:write)',
