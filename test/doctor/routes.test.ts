@@ -120,8 +120,13 @@ describe('doctor with a routes file', () => {
     expect(h.check(missing.report.checks, 'routes-file')).toMatchObject({ status: 'fail', detail: 'nope.yaml does not exist (SENTRY_TG_ROUTES names it)' });
 
     writeRoutes(h.dir, `routes:\n  - name: all\n    chat: "${CHAT_ID}"\n  - name: backend\n    match: { project: backend }\n    chat: "${CHAT_ID}"\n`, 'nope.yaml');
+    const calls = h.tg.callsTo('sendChatAction').length;
     const { report } = await h.doctor();
     expect(h.check(report.checks, 'routes-file').status).toBe('ok');
+    expect(h.check(report.checks, 'route:all').status).toBe('ok');
+    expect(h.check(report.checks, 'route:backend').status).toBe('ok');
+    // Both routes post to the main chat: it is probed once for them, once by telegram-chat.
+    expect(h.tg.callsTo('sendChatAction').length - calls).toBe(2);
     expect(h.check(report.checks, 'routes-reach')).toMatchObject({
       status: 'warn',
       detail: 'route "backend" never matches: route "all" above matches every alert it would and does not continue',

@@ -79,10 +79,17 @@ export async function checkRouteTargets(env: DoctorEnv, found: RoutesFound, toke
     s.telegramToken === undefined || !tokenWorks
       ? null
       : createTelegram({ apiRoot: s.telegramApiRoot, token: s.telegramToken, fetch: env.fetch, timeoutMs: env.timeoutMs });
+  // Routes often share a chat: each chat and topic is probed once (one "typing…" there).
+  const probes = new Map<string, ReturnType<typeof probeChat>>();
+  const probe: typeof probeChat = (tg, chatId, topicId) => {
+    const key = `${chatId}/${topicId ?? ''}`;
+    if (!probes.has(key)) probes.set(key, probeChat(tg, chatId, topicId));
+    return probes.get(key)!;
+  };
   return Promise.all(
     targets.map(async ({ id, name, title, dest }) => {
       if (telegram === null) return result(id, title, 'skip', t(s.telegramToken === undefined ? 'doctor.route.noToken' : 'doctor.route.badToken'));
-      return probeTarget(t, telegram, { id, name, title, dest, file });
+      return probeTarget(t, telegram, probe, { id, name, title, dest, file });
     }),
   );
 }
@@ -90,12 +97,13 @@ export async function checkRouteTargets(env: DoctorEnv, found: RoutesFound, toke
 async function probeTarget(
   t: CliText,
   telegram: Parameters<typeof probeChat>[0],
+  probe: typeof probeChat,
   p: { id: string; name: string; title: string; dest: Destination; file: string },
 ): Promise<CheckResult> {
   const { chatId, topicId } = p.dest;
   const target = t('doctor.route.target', { chat: chatId, topic: topicId === undefined ? '' : t('doctor.route.topic', { topic: topicId }) });
   try {
-    const refusal = await probeChat(telegram, chatId, topicId);
+    const refusal = await probe(telegram, chatId, topicId);
     if (refusal === null) return result(p.id, p.title, 'ok', t('doctor.route.ok', { target }));
     return result(
       p.id,
