@@ -8,7 +8,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadRoutes } from '../../src/route/routes-file.js';
 import { createSentryApi, type SentryApi } from '../../src/sentry/api.js';
-import { choose, makeWorld, PRIVATE_CHAT, runMain, scriptedPrompts, SENTRY_TOKEN, sentryWrites, testContext, TG_TOKEN, type World } from './helpers.js';
+import { choose, makeWorld, PRIVATE_CHAT, runMain, scriptedPrompts, SENTRY_TOKEN, sentryWrites, testContext, TG_TOKEN, WEAK_SENTRY_TOKEN, type World } from './helpers.js';
 
 const TEAM_CHAT = -1009100000001;
 const NOTIFY = 'sentry.rules.actions.notify_event_service.NotifyEventServiceAction';
@@ -145,6 +145,16 @@ describe('setup --route', () => {
     expect(await runMain(t, [...args(), '--yes', '--project', 'worker', '--chat-id', String(TEAM_CHAT)])).not.toBe(0);
     expect(t.output()).toContain('sentry-tg.routes.yaml:4:');
     expect(readFileSync(routesPath(), 'utf8')).toBe(broken);
+  });
+
+  it('Sentry refusing the alert rule: the route is still added, the refusal and what to do are said', async () => {
+    writeSetupEnv({ SENTRY_AUTH_TOKEN: WEAK_SENTRY_TOKEN });
+    const t = testContext({ cwd: w.dir, interactive: false });
+    expect(await runMain(t, [...args(), '--yes', '--project', 'worker', '--chat-id', String(TEAM_CHAT)])).toBe(0);
+    expect(loadRoutes(readFileSync(routesPath(), 'utf8'), 'r').routes.map((r) => r.name)).toEqual(['worker']);
+    expect(await api.listRules('acme', 'worker')).toEqual([]);
+    expect(t.output()).toContain('create an alert rule for worker yourself');
+    expect(t.output()).toContain('Summary of changes:');
   });
 
   it('--dry-run says what it would add and changes nothing', async () => {

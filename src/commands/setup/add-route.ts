@@ -225,7 +225,14 @@ export async function addRouteCommand(ctx: SetupContext, loaded: Loaded, flags: 
     ctx.out.ok(t('route.scopeAdded', { project, file: envName }));
     s.changes.local.push(`${envName}: SENTRY_PROJECT=${list}`);
   }
-  await ensureRegistration(s, t, api, project, envName);
+  try {
+    await ensureRegistration(s, t, api, project, envName);
+  } catch (err) {
+    // The route is written: say what Sentry refused, then the summary of what did change.
+    const hint = err instanceof UserError && err.hint ? ` ${err.hint}` : err instanceof SentryApiError ? ` ${err.hint}` : '';
+    ctx.out.warn(`${err instanceof Error ? err.message : String(err)}${hint}`);
+    ctx.out.warn(t('route.noRegistration', { file: envName, project }));
+  }
 
   printChanges(s, t('setup.summary'));
   ctx.out.plain('');
