@@ -28,6 +28,7 @@ function setupCli() {
     .option('--dry-run', 'print the plan and change nothing')
     .option('--no-serve', 'exit after the test alert instead of serving')
     .option('--send-test', 'send the confirmation and the test alert even when nothing changed')
+    .option('--route', 'add a route for another project to the routes file, reusing the bot and Sentry registration from .env')
     .addHelpText(
       'after',
       [
@@ -36,6 +37,8 @@ function setupCli() {
         '  sentry-tg setup                                   # ask everything (re-run: answers of the last run are the defaults)',
         '  sentry-tg setup --tunnel --mode integration       # try it out through an ngrok tunnel',
         '  sentry-tg setup --yes --mode integration --public-url https://alerts.example.com --project backend,api --no-serve',
+        '  sentry-tg setup --route                           # send another project to another chat or topic',
+        '  sentry-tg setup --route --yes --project web --chat-id -1001234567890 --topic-id 5 --locale ru',
       ].join('\n'),
     );
 }
