@@ -18,6 +18,7 @@ export const COMMANDS: Commands = {
   setup: async (ctx, loaded, flags) => (await import('../commands/setup/index.js')).setupCommand(ctx, loaded, flags),
   testSend: async (ctx, loaded, flags) => (await import('../commands/test-send.js')).testSendCommand(ctx, loaded, flags),
   doctor: async (ctx, loaded, flags) => (await import('../commands/doctor/doctor.js')).doctorCommand(ctx, loaded, flags),
+  preview: async (ctx, loaded, flags) => (await import('../commands/preview.js')).previewCommand(ctx, loaded, flags),
 };
 
 export function realContext(argv: string[]): Context {

@@ -28,6 +28,7 @@ function setupCli() {
     .option('--dry-run', 'print the plan and change nothing')
     .option('--no-serve', 'exit after the test alert instead of serving')
     .option('--send-test', 'send the confirmation and the test alert even when nothing changed')
+    .option('--route', 'add a route for another project to the routes file, reusing the bot and Sentry registration from .env')
     .addHelpText(
       'after',
       [
@@ -36,6 +37,8 @@ function setupCli() {
         '  sentry-tg setup                                   # ask everything (re-run: answers of the last run are the defaults)',
         '  sentry-tg setup --tunnel --mode integration       # try it out through an ngrok tunnel',
         '  sentry-tg setup --yes --mode integration --public-url https://alerts.example.com --project backend,api --no-serve',
+        '  sentry-tg setup --route                           # send another project to another chat or topic',
+        '  sentry-tg setup --route --yes --project web --chat-id -1001234567890 --topic-id 5 --locale ru',
       ].join('\n'),
     );
 }
@@ -47,6 +50,17 @@ function testSendCli() {
     .option('--all', 'send one of each kind')
     .option('--dry-run', 'print the rendered message instead of sending it')
     .option('--timeout <seconds>', 'how long to wait for each delivery (default: 30)');
+}
+
+function previewCli() {
+  return new Command('preview')
+    .description('print what each kind of message looks like with your templates; sends nothing, needs no token')
+    .option('--kind <kind>', 'event, issue, metric, comment, seer, installation, unknown, digest (default: all)')
+    .option('--route <name>', 'use the locale and template set of this route (SENTRY_TG_ROUTES or ./sentry-tg.routes.yaml)')
+    .addHelpText(
+      'after',
+      ['', 'Examples:', '  sentry-tg preview --kind issue --locale ru', '  sentry-tg preview --templates ./my-templates --route backend-team'].join('\n'),
+    );
 }
 
 function doctorCli() {
@@ -61,6 +75,7 @@ export type ServeCliFlags = FlagsOf<typeof serveCli>;
 export type SetupCliFlags = FlagsOf<typeof setupCli>;
 /** With the global --debug: it also prints the HTML of a dry run. */
 export type TestSendCliFlags = FlagsOf<typeof testSendCli> & { debug?: true };
+export type PreviewCliFlags = FlagsOf<typeof previewCli>;
 export type DoctorCliFlags = FlagsOf<typeof doctorCli> & {
   /** The global --env-file. */
   envFile: string;
@@ -73,6 +88,7 @@ export interface Commands {
   setup(ctx: Context, loaded: Loaded, flags: SetupCliFlags): Promise<number>;
   testSend(ctx: Context, loaded: Loaded, flags: TestSendCliFlags): Promise<number>;
   doctor(ctx: Context, loaded: Loaded, flags: DoctorCliFlags): Promise<number>;
+  preview(ctx: Context, loaded: Loaded, flags: PreviewCliFlags): Promise<number>;
 }
 
 function settingOption(key: OptionKey): Option {
@@ -105,9 +121,10 @@ const ALL_KEYS = Object.keys(OPTIONS) as OptionKey[];
 const SERVE_KEYS: OptionKey[] = [
   'telegramToken', 'chatId', 'topicId', 'webhookSecret', 'telegramApiRoot', 'port', 'host', 'dataDir', 'fsync', 'logFile',
   'bodyLimitBytes', 'sentryDsn', 'debugEndpoint', 'publicUrl', 'ngrokAuthtoken', 'allowedUsers', 'sentryAuthToken',
-  'sentryOrg', 'sentryUrl', 'updates', 'replayWindowSeconds', 'locale', 'metricsAddr',
+  'sentryOrg', 'sentryUrl', 'updates', 'replayWindowSeconds', 'locale', 'metricsAddr', 'templates',
 ];
 const SEND_KEYS: OptionKey[] = ['telegramToken', 'chatId', 'topicId', 'telegramApiRoot', 'dataDir', 'locale'];
+const PREVIEW_KEYS: OptionKey[] = ['locale', 'templates'];
 
 /** Adds the setting flags (read by key into `Loaded`, so left out of the command's flag type). */
 function withSettings<C extends Command<[], OptionValues>>(cmd: C, keys: readonly OptionKey[], parent: Command<[], OptionValues>): C {
@@ -170,6 +187,12 @@ export function createProgram(ctx: Context, commands: Commands, run: Run): Comma
           commands.doctor(ctx, loaded, { ...ownFlags(flags, ALL_KEYS), envFile: program.opts().envFile, configProblems: loaded.problems }),
         ),
       );
+    }),
+  );
+
+  program.addCommand(
+    withSettings(previewCli(), PREVIEW_KEYS, program).action((flags, cmd) => {
+      run(load(cmd, PREVIEW_KEYS, { required: [] }).then((loaded) => commands.preview(ctx, loaded, ownFlags(flags, PREVIEW_KEYS))));
     }),
   );
 

@@ -147,7 +147,7 @@ export const OPTIONS = {
     env: 'SENTRY_TG_LOCALE',
     flag: 'locale',
     arg: '<en|ru>',
-    description: 'language of everything the team reads in Telegram (messages, buttons, answers); Sentry\'s own texts are never translated',
+    description: 'language of everything the team reads in Telegram (messages, buttons, answers) and of setup and doctor; Sentry\'s own texts are never translated',
     defaultText: 'from LANG (ru… → ru, else en)',
     parse: (raw) => {
       const v = raw.trim().toLowerCase();
@@ -156,6 +156,13 @@ export const OPTIONS = {
     fallback: 'en',
     fallbackFrom: localeFromEnv,
   } satisfies OptionDef<Locale>,
+  templates: {
+    env: 'SENTRY_TG_TEMPLATES',
+    flag: 'templates',
+    arg: '<dir>',
+    description: 'folder of your own templates: <name>.html and ru/<name>.html override the built-in ones, <set>/ folders are template sets for routes (README, "Templates")',
+    parse: text,
+  } satisfies OptionDef<string>,
   updates: {
     env: 'SENTRY_TG_UPDATES',
     flag: 'updates',
@@ -203,6 +210,14 @@ export const OPTIONS = {
     defaultText: '127.0.0.1',
     parse: text,
     fallback: '127.0.0.1',
+  } satisfies OptionDef<string>,
+  routesFile: {
+    env: 'SENTRY_TG_ROUTES',
+    flag: 'routes',
+    arg: '<file>',
+    description: 'routes file: which project, environment or level goes to which chat or topic',
+    defaultText: 'sentry-tg.routes.yaml when present, else every alert goes to SENTRY_ALERT_CHAT_ID',
+    parse: text,
   } satisfies OptionDef<string>,
   publicUrl: {
     env: 'PUBLIC_URL',

@@ -26,7 +26,8 @@ export interface Incoming {
 
 // Resource and action names are short identifiers; a longer header is not Sentry's.
 const MAX_NAME_CHARS = 64;
-const MAX_FIELDS = 12;
+/** The most extra lines an alert carries (templates count on it: render/template-vars.ts). */
+export const MAX_FIELDS = 12;
 const MAX_UNKNOWN_FIELDS = 8;
 const MAX_UNKNOWN_KEYS_LISTED = 20;
 const MAX_UNKNOWN_LABEL_CHARS = 64;

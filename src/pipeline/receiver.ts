@@ -16,6 +16,7 @@ import { UserError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
 import type { MetricsListener } from '../metrics/listener.js';
+import { loadTemplates } from '../render/templates.js';
 import { startStorageProbe } from '../receive/storage-status.js';
 import { describeScope, inScope, scopeProjects } from '../route/scope.js';
 import { listen } from '../receive/listen.js';
@@ -127,6 +128,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   // The plugin's URL token is a credential too: logs show the callback URL with it masked.
   if (settings.webhookSecret) registerSecret(urlToken(settings.webhookSecret));
   const startedAtMs = Date.now();
+  // A broken template is a start-up error with file:line, before anything is opened.
+  loadTemplates(settings.templates);
   const dataDir = isAbsolute(settings.dataDir) ? settings.dataDir : resolve(settings.dataDir);
   const { store, replicas, where } = await openReceiverStore(opts, dataDir);
   const figures = queueFigures(store, Date.now);

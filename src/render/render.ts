@@ -1,9 +1,9 @@
 // Alert → Telegram message. Pure: the same alert always renders to the same message.
-import { readFileSync } from 'node:fs';
 import type { Alert, AlertKind, Level } from '../normalise/alert.js';
 import type { InlineButton } from '../telegram/types.js';
 import { counted, messages, pluralWord, type Catalogue, type Locale } from '../i18n/index.js';
-import { compile, type View } from './template.js';
+import type { View } from './template.js';
+import { activeTemplates } from './templates.js';
 import { fieldLabel } from './labels.js';
 import { cutUtf16, renderToFit, TELEGRAM_TEXT_LIMIT, visibleText } from './fit.js';
 import { linkUrl, textOnlyUrl } from './link.js';
@@ -37,19 +37,12 @@ export function levelLook(level: Level | null, locale: Locale = 'en') {
   return { emoji: look.emoji, word: messages(locale)[look.word] as string };
 }
 
-// English templates sit in templates/, the others in templates/<locale>/ under the same names,
-// so a template is known by its name in every language.
-const TEMPLATE_DIR = new URL('../../templates/', import.meta.url);
-const cache = new Map<string, ReturnType<typeof compile>>();
-
-export function template(name: AlertKind | 'digest', locale: Locale = 'en') {
-  const file = locale === 'en' ? `${name}.html` : `${locale}/${name}.html`;
-  let tokens = cache.get(file);
-  if (!tokens) {
-    tokens = compile(readFileSync(new URL(file, TEMPLATE_DIR), 'utf8'), file);
-    cache.set(file, tokens);
-  }
-  return tokens;
+/**
+ * The compiled template for NAME in LOCALE, from the route's template SET when it has one (the
+ * lookup order is in templates.ts: set, SENTRY_TG_TEMPLATES override, built-in).
+ */
+export function template(name: AlertKind | 'digest', locale: Locale = 'en', set?: string) {
+  return activeTemplates().tokens(name, locale, set);
 }
 
 /** Keys that are never shortened to fit (a cut URL is a wrong URL). */
@@ -135,8 +128,8 @@ export function plainFrom(html: string): string {
   return text.length <= TELEGRAM_TEXT_LIMIT ? text : cutUtf16(text, TELEGRAM_TEXT_LIMIT - 1) + '…';
 }
 
-export function render(alert: Alert, extras: RenderExtras = {}, locale: Locale = 'en'): Rendered {
-  const html = renderToFit(template(alert.kind, locale), viewOf(alert, extras, locale), KEEP);
+export function render(alert: Alert, extras: RenderExtras = {}, locale: Locale = 'en', templateSet?: string): Rendered {
+  const html = renderToFit(template(alert.kind, locale, templateSet), viewOf(alert, extras, locale), KEEP);
   return { html, plain: plainFrom(html), buttons: buttonsFor(alert, extras, locale) };
 }
 
@@ -147,11 +140,11 @@ export interface DigestLine {
 }
 
 /** Many distinct alerts for one chat in one message, when the chat's rate limit is the bottleneck. */
-export function renderDigest(lines: DigestLine[], maxLines = 30, locale: Locale = 'en'): Rendered {
+export function renderDigest(lines: DigestLine[], maxLines = 30, locale: Locale = 'en', templateSet?: string): Rendered {
   const shown = lines.slice(0, maxLines).map((l) => ({
     emoji: levelLook(l.level).emoji,
-    // Each line gets a fair share of the message; the fitter trims further if needed.
-    title: cutUtf16(l.title, 200),
+    // Each line gets a fair share of the message (a cut title says so); the fitter trims further if needed.
+    title: l.title.length > 200 ? cutUtf16(l.title, 199).trimEnd() + '…' : l.title,
     url: linkUrl(l.url),
     plainUrl: textOnlyUrl(l.url),
   }));
@@ -161,6 +154,6 @@ export function renderDigest(lines: DigestLine[], maxLines = 30, locale: Locale 
     lines: shown,
     more: lines.length > shown.length ? lines.length - shown.length : 0,
   };
-  const html = renderToFit(template('digest', locale), view, KEEP);
+  const html = renderToFit(template('digest', locale, templateSet), view, KEEP);
   return { html, plain: plainFrom(html), buttons: [] };
 }

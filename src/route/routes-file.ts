@@ -20,6 +20,8 @@
 // Unknown keys anywhere are errors. Quiet `to` may be "24:00"; `from` equal to `to` is never quiet
 // (a warning). Problems that are allowed but probably not meant come back as `warnings`.
 
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { core } from 'zod';
 import { UserError } from '../errors.js';
@@ -221,4 +223,28 @@ export function loadRoutes(text: string, fileName: string): RoutesConfig {
   const warnings = new FileProblems(fileName, doc, lines, data);
   findWarnings(config, warnings);
   return { ...config, warnings: warnings.sorted() };
+}
+
+/** The file `serve`, doctor and setup use when SENTRY_TG_ROUTES is not set (if it exists). */
+export const DEFAULT_ROUTES_FILE = 'sentry-tg.routes.yaml';
+
+/** Where the routes file is: the setting, else the default name; `explicit` when set. */
+export function routesFilePath(setting: string | undefined, cwd: string): { path: string; explicit: boolean } {
+  return { path: resolve(cwd, setting ?? DEFAULT_ROUTES_FILE), explicit: setting !== undefined };
+}
+
+/**
+ * Reads and checks a routes file. Null when the file does not exist; a RoutesFileError listing
+ * every problem (file:line) when it is broken; an unreadable file is a RoutesFileError too.
+ * `shownName` is how problems name the file (default: the path as given).
+ */
+export function readRoutesFile(path: string, shownName: string = path): RoutesConfig | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new RoutesFileError(shownName, [`${shownName}: cannot be read: ${err instanceof Error ? err.message : String(err)}`]);
+  }
+  return loadRoutes(text, shownName);
 }

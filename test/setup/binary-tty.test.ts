@@ -106,7 +106,8 @@ async function startBinary(w: World, args: string[]): Promise<void> {
   await execa('tmux', [
     '-S', SOCKET, '-f', '/dev/null',
     'new-session', '-d', '-s', SESSION, '-x', '200', '-y', '50', '-c', w.dir,
-    'env', '-u', 'CI', '-u', 'FORCE_COLOR', 'NO_COLOR=1', `TELEGRAM_API_ROOT=${w.tg.url}`, `SENTRY_URL=${w.sentry.url}`,
+    'env', '-u', 'CI', '-u', 'FORCE_COLOR', 'NO_COLOR=1', 'SENTRY_TG_LOCALE=en', // its screens are English whatever LANG says
+    `TELEGRAM_API_ROOT=${w.tg.url}`, `SENTRY_URL=${w.sentry.url}`,
     process.execPath, '-e', WRAPPER, BIN, ...args,
   ]);
 }

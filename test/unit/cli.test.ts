@@ -43,7 +43,7 @@ function recording(fail?: unknown): { commands: Commands; seen: Record<string, u
     if (fail !== undefined) throw fail;
     return 0;
   };
-  return { commands: { serve: take('serve'), setup: take('setup'), testSend: take('testSend'), doctor: take('doctor') }, seen, loaded };
+  return { commands: { serve: take('serve'), setup: take('setup'), testSend: take('testSend'), doctor: take('doctor'), preview: take('preview') }, seen, loaded };
 }
 
 const argv = (...a: string[]) => ['node', 'sentry-tg', ...a];

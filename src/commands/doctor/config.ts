@@ -2,7 +2,8 @@
 import { statSync } from 'node:fs';
 import { dirname, relative, isAbsolute } from 'node:path';
 import { OPTIONS, type OptionKey } from '../../config/options.js';
-import { describeScope, scopeProjects } from '../../route/scope.js';
+import { scopeProjects } from '../../route/scope.js';
+import { cliText } from '../../i18n/cli.js';
 import { checker, messageOf, type CheckResult, type DoctorEnv } from './check.js';
 
 /** `.env` relative to the working directory when it is inside it, else absolute. */
@@ -16,47 +17,49 @@ const SERVE_NEEDS: OptionKey[] = ['telegramToken', 'chatId'];
 export function checkConfig(env: DoctorEnv): CheckResult {
   const c = checker('config', 'Configuration');
   const { settings, sources, envFileFound } = env.loaded;
+  const t = cliText(settings.locale);
   const missing = SERVE_NEEDS.filter((k) => settings[k] === undefined)
     // A value that was present but invalid is already a problem of its own.
     .filter((k) => !env.configProblems.some((p) => p.includes(OPTIONS[k].env) || p.includes(`--${OPTIONS[k].flag}`)))
-    .map((k) => `${OPTIONS[k].env} is not set (or pass --${OPTIONS[k].flag})`);
+    .map((k) => t('doctor.config.notSet', { env: OPTIONS[k].env, flag: OPTIONS[k].flag }));
   const problems = [...env.configProblems, ...missing];
   const file = shownPath(env.envFile, env.cwd);
   if (problems.length > 0) {
     return c.fail(
       problems.join('; '),
       envFileFound || missing.length < problems.length
-        ? `Fix these in ${file}, the environment or the flags; \`sentry-tg setup\` writes a complete ${file}.`
-        : `No ${file} found: run \`sentry-tg setup\`, or set the variables in the environment.`,
+        ? t('doctor.config.fixProblems', { file })
+        : t('doctor.config.fixNoFile', { file }),
     );
   }
   const counts = { file: 0, env: 0, flag: 0 };
   for (const source of Object.values(sources)) if (source !== 'default') counts[source] += 1;
   const from = [
-    counts.file ? `${counts.file} from ${file}` : '',
-    counts.env ? `${counts.env} from the environment` : '',
-    counts.flag ? `${counts.flag} from flags` : '',
+    counts.file ? t('doctor.config.fromFile', { n: counts.file, file }) : '',
+    counts.env ? t('doctor.config.fromEnv', { n: counts.env }) : '',
+    counts.flag ? t('doctor.config.fromFlags', { n: counts.flag }) : '',
   ].filter(Boolean);
-  return c.ok(`${from.join(', ') || 'only defaults'}${envFileFound ? '' : ` (no ${file})`}`);
+  return c.ok(`${from.join(', ') || t('doctor.config.onlyDefaults')}${envFileFound ? '' : t('doctor.config.noFile', { file })}`);
 }
 
 export function checkEnvFileMode(env: DoctorEnv): CheckResult {
   const c = checker('env-file-mode', '.env permissions');
+  const t = cliText(env.loaded.settings.locale);
   const file = shownPath(env.envFile, env.cwd);
-  if (!env.loaded.envFileFound) return c.skip(`no ${file}`);
-  if (process.platform === 'win32') return c.skip('file modes do not apply on Windows');
+  if (!env.loaded.envFileFound) return c.skip(t('doctor.envMode.noFile', { file }));
+  if (process.platform === 'win32') return c.skip(t('doctor.envMode.windows'));
   let mode: number;
   try {
     mode = statSync(env.envFile).mode & 0o777;
   } catch (err) {
-    return c.skip(`cannot read ${file}: ${messageOf(err)}`);
+    return c.skip(t('doctor.envMode.unreadable', { file, error: messageOf(err) }));
   }
   const octal = mode.toString(8).padStart(3, '0');
   if (mode & 0o077) {
-    const who = mode & 0o007 ? 'every user on this machine' : 'its group';
-    return c.fail(`${file} holds the bot token and secrets but is readable by ${who} (mode ${octal})`, `chmod 600 ${file}`);
+    const who = t(mode & 0o007 ? 'doctor.envMode.everyone' : 'doctor.envMode.group');
+    return c.fail(t('doctor.envMode.open', { file, who, mode: octal }), `chmod 600 ${file}`);
   }
-  return c.ok(`${file} is readable only by its owner (mode ${octal})`);
+  return c.ok(t('doctor.envMode.ok', { file, mode: octal }));
 }
 
 export async function checkEnvFileGit(env: DoctorEnv): Promise<CheckResult> {
@@ -84,23 +87,15 @@ export async function checkEnvFileGit(env: DoctorEnv): Promise<CheckResult> {
 
 export function checkWebhookSecret(env: DoctorEnv): CheckResult {
   const c = checker('webhook-secret', 'Webhook secret');
-  if (env.loaded.settings.webhookSecret === undefined) {
-    return c.warn(
-      'SENTRY_WEBHOOK_SECRET is not set: the receiver accepts unsigned requests from anyone who can reach it',
-      "Run `sentry-tg setup` (it generates one), or set SENTRY_WEBHOOK_SECRET to the integration's client secret",
-    );
-  }
-  return c.ok('set: requests must be signed (integration) or carry the URL token (plugin)');
+  const t = cliText(env.loaded.settings.locale);
+  if (env.loaded.settings.webhookSecret === undefined) return c.warn(t('doctor.secret.unset'), t('doctor.secret.unsetFix'));
+  return c.ok(t('doctor.secret.ok'));
 }
 
 export function checkProjectScope(env: DoctorEnv): CheckResult {
   const c = checker('project-scope', 'Projects posted');
+  const t = cliText(env.loaded.settings.locale);
   const projects = scopeProjects(env.loaded.settings.sentryProject);
-  if (projects.length === 0) {
-    return c.warn(
-      `${describeScope(projects)} (an internal integration's issue webhooks are org-wide)`,
-      'Set SENTRY_PROJECT to the project slug(s) this chat is for, comma-separated, e.g. SENTRY_PROJECT=backend,api',
-    );
-  }
-  return c.ok(describeScope(projects));
+  if (projects.length === 0) return c.warn(t('doctor.scope.every'), t('doctor.scope.everyFix'));
+  return c.ok(t(projects.length > 1 ? 'doctor.scope.some' : 'doctor.scope.one', { projects: projects.join(', ') }));
 }

@@ -9,7 +9,10 @@ import { registerSecret } from '../../log/redact.js';
 import type { CheckResult, DoctorEnv } from './check.js';
 import { checkConfig, checkEnvFileGit, checkEnvFileMode, checkProjectScope, checkWebhookSecret } from './config.js';
 import { checkPublicUrl, checkReceiver } from './receiver.js';
-import { checkSentry } from './sentry.js';
+import { cliText, type CliKey } from '../../i18n/cli.js';
+import type { Locale } from '../../i18n/locale.js';
+import { checkReach, checkRouteTargets, readRoutes } from './routes.js';
+import { checkSentry, type SentryFindings } from './sentry.js';
 import { checkDeliveries, databasePath, openStoreReport, type StoreReport } from './store.js';
 import { checkTelegram } from './telegram.js';
 
@@ -42,38 +45,61 @@ export async function runDoctor(env: DoctorEnv): Promise<DoctorReport> {
   } catch (err) {
     storeError = err;
   }
+  const routes = readRoutes(env);
+  const sentryFound: SentryFindings = { subscribed: null };
   try {
     const [config, telegram, sentry, receiver] = await Promise.all([
       (async () => [checkConfig(env), checkEnvFileMode(env), await checkEnvFileGit(env), checkWebhookSecret(env), checkProjectScope(env)])(),
-      checkTelegram(env, store),
-      checkSentry(env),
+      (async () => {
+        const tg = await checkTelegram(env, store);
+        return [...tg.results, ...(await checkRouteTargets(env, routes, tg.findings.bot !== null))];
+      })(),
+      checkSentry(env, sentryFound),
       (async () => {
         const local = await checkReceiver(env);
         return [local.result, await checkPublicUrl(env, local.health)];
       })(),
     ]);
     const deliveries = checkDeliveries(store, storeError === undefined ? { path: dbPath } : { path: dbPath, error: storeError }, env.now());
-    const checks = [...config, ...telegram.results, ...sentry, ...receiver, deliveries];
+    const checks = translateTitles(
+      [...config, ...routes.results, ...telegram, ...checkReach(env, routes, sentryFound.subscribed), ...sentry, ...receiver, deliveries],
+      s.locale,
+    );
     return { ok: checks.every((c) => c.status !== 'fail'), checks };
   } finally {
     store?.close();
   }
 }
 
-export function printReport(ctx: Pick<Context, 'out'>, report: DoctorReport): void {
+/** Check titles in the user's language (ids stay the same for --json readers). */
+function translateTitles(checks: CheckResult[], locale: Locale): CheckResult[] {
+  const t = cliText(locale);
+  return checks.map((c) => {
+    const key = `doctor.title.${c.id}`;
+    return key in TITLE_KEYS ? { ...c, title: t(key as CliKey) } : c;
+  });
+}
+const TITLE_KEYS: Readonly<Record<string, true>> = Object.fromEntries(
+  ['config', 'env-file-mode', 'env-file-git', 'webhook-secret', 'project-scope', 'telegram-token', 'telegram-chat', 'telegram-topic',
+    'sentry-token', 'sentry-scopes', 'sentry-project', 'sentry-webhook', 'sentry-rule', 'sentry-secret', 'receiver', 'public-url', 'deliveries',
+  ].map((id) => [`doctor.title.${id}`, true]),
+);
+
+export function printReport(ctx: Pick<Context, 'out'>, report: DoctorReport, locale: Locale = 'en'): void {
+  const t = cliText(locale);
   for (const check of report.checks) {
     const line = `${check.title}: ${check.detail}`;
     if (check.status === 'ok') ctx.out.ok(line);
     else if (check.status === 'warn') ctx.out.warn(line);
     else if (check.status === 'fail') ctx.out.fail(line);
-    else ctx.out.info(`${check.title}: skipped, ${check.detail}`);
+    else ctx.out.info(t('doctor.skipped', { title: check.title, detail: check.detail }));
     if (check.fix !== undefined && check.status !== 'ok') ctx.out.plain(`    → ${check.fix}`);
   }
   const count = (status: CheckResult['status']) => report.checks.filter((c) => c.status === status).length;
-  const summary = `${count('ok')} ok, ${count('warn')} warning(s), ${count('fail')} failed, ${count('skip')} skipped`;
+  const summary = t('doctor.summary', { ok: count('ok'), warn: count('warn'), fail: count('fail'), skip: count('skip') });
   ctx.out.plain('');
-  if (report.ok) ctx.out.ok(`Doctor: ${summary}`);
-  else ctx.out.fail(`Doctor: ${summary}`);
+  if (report.ok) ctx.out.ok(summary);
+  else ctx.out.fail(summary);
 }
 
 export async function doctorCommand(
@@ -92,6 +118,6 @@ export async function doctorCommand(
     timeoutMs: timeoutFlagMs(flags.timeout, DEFAULT_TIMEOUT_MS),
   });
   if (flags.json) ctx.out.plain(JSON.stringify(report, null, 2));
-  else printReport(ctx, report);
+  else printReport(ctx, report, loaded.settings.locale);
   return report.ok ? 0 : 1;
 }

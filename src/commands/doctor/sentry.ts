@@ -43,7 +43,13 @@ function sameUrl(a: string | null | undefined, b: string): boolean {
 
 type Mode = { kind: 'plugin' } | { kind: 'integration'; app: SentryApp } | null;
 
-export async function checkSentry(env: DoctorEnv): Promise<CheckResult[]> {
+/** What the Sentry checks learned that other checks use (filled in as they run). */
+export interface SentryFindings {
+  /** The internal integration's webhook subscriptions; null when unknown or the plugin is used. */
+  subscribed: string[] | null;
+}
+
+export async function checkSentry(env: DoctorEnv, findings: SentryFindings = { subscribed: null }): Promise<CheckResult[]> {
   const s = env.loaded.settings;
   const token = checker('sentry-token', 'Sentry auth token');
   const scopes = checker('sentry-scopes', 'Sentry token scopes');
@@ -110,6 +116,7 @@ export async function checkSentry(env: DoctorEnv): Promise<CheckResult[]> {
 
   const { result: webhookResult, mode } = await checkWebhook(env, api, org, slug, webhook);
   results.push(webhookResult);
+  if (mode?.kind === 'integration') findings.subscribed = [...mode.app.events];
   results.push(await checkRule(api, org, slug, mode, rule));
   results.push(checkSecret(env, mode, secret, granted));
   return results;

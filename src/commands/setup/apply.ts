@@ -45,7 +45,7 @@ export async function applyPlan(s: Session, answers: Answers): Promise<number> {
       removeState(s);
       printChanges(s);
       ctx.out.plain('');
-      ctx.out.plain('No public URL yet. To finish by hand:');
+      ctx.out.plain(s.t('setup.noPublicUrl'));
       for (const line of manualSteps(s, mode, secret, sentry.org, sentry.project)) ctx.out.plain(`  ${line}`);
       return 0;
     }
@@ -111,7 +111,7 @@ export async function applyPlan(s: Session, answers: Answers): Promise<number> {
     }
 
     if (!tell) {
-      ctx.out.ok('Nothing changed: no confirmation or test alert was sent (pass --send-test to send them).');
+      ctx.out.ok(s.t('setup.nothingToTell'));
     } else {
       await sendConfirmation(s, bot, target, about);
       if (mode === 'plugin') await provePlugin(s, local, sentry);
@@ -121,9 +121,9 @@ export async function applyPlan(s: Session, answers: Answers): Promise<number> {
     removeState(s);
     printChanges(s);
   } catch (err) {
-    if (s.changes.local.length > 0 || s.changes.remote.length > 0) printChanges(s, 'Changed before the error');
+    if (s.changes.local.length > 0 || s.changes.remote.length > 0) printChanges(s, s.t('setup.changedBeforeError'));
     saveState(s);
-    ctx.out.info(`Your answers and what was done are kept in ${stateName(s)}: run \`sentry-tg setup\` again to finish without answering again.`);
+    ctx.out.info(s.t('setup.keptState', { file: stateName(s) }));
     await cleanup();
     throw err;
   }
@@ -132,17 +132,17 @@ export async function applyPlan(s: Session, answers: Answers): Promise<number> {
   const withTunnel = pub.kind === 'tunnel';
   if (s.flags.serve === false) {
     await cleanup();
-    ctx.out.ok('Setup is complete.');
-    ctx.out.info(`Start the receiver with: ${serveCommand(s, withTunnel)}`);
-    if (withTunnel) ctx.out.info('The ngrok URL changes on each start: run `sentry-tg setup` again afterwards (it updates Sentry), or use --public-url with a fixed address.');
+    ctx.out.ok(s.t('setup.complete'));
+    ctx.out.info(s.t('setup.startWith', { command: serveCommand(s, withTunnel) }));
+    if (withTunnel) ctx.out.info(s.t('setup.tunnelChanges'));
     return 0;
   }
-  ctx.out.ok(`Setup is complete. Serving: Sentry → ${local!.receiver.publicUrl}${WEBHOOK_PATH} → ${chat.label}.`);
-  ctx.out.info('Press Ctrl-C to stop.');
+  ctx.out.ok(s.t('setup.serving', { url: `${local!.receiver.publicUrl}${WEBHOOK_PATH}`, chat: chat.label }));
+  ctx.out.info(s.t('setup.pressCtrlC'));
   local!.gate.open = true;
   const signal = await ctx.untilSignal();
-  ctx.out.info(`Stopping (${signal})…`);
+  ctx.out.info(s.t('setup.stopping', { signal }));
   await cleanup();
-  ctx.out.info(`Next time start the receiver with: ${serveCommand(s, withTunnel)}`);
+  ctx.out.info(s.t('setup.nextTime', { command: serveCommand(s, withTunnel) }));
   return 0;
 }

@@ -100,7 +100,7 @@ async function typeChat(s: Session, bot: BotAnswer): Promise<{ chatId: string; t
     const r = OPTIONS[key].parse(raw);
     return 'error' in r ? r.error : true;
   };
-  const raw = await prompts.input({ message: 'Chat id (-100… for groups, or a t.me/c/… link)', validate: parse('chatId') });
+  const raw = await prompts.input({ message: s.t('setup.q.chatId'), validate: parse('chatId') });
   const chat = OPTIONS.chatId.parse(raw);
   const chatId = 'value' in chat ? chat.value : raw.trim();
   if (!chatId.startsWith('-')) return { chatId };
@@ -108,7 +108,7 @@ async function typeChat(s: Session, bot: BotAnswer): Promise<{ chatId: string; t
   // (An unknown chat is reported by the check that follows.)
   const known = await bot.telegram.getChat(chatId).catch(() => undefined);
   if (!known?.is_forum) return { chatId };
-  const topicRaw = await prompts.input({ message: 'Forum topic id (empty for none / the General topic)', default: '', validate: parse('topicId') });
+  const topicRaw = await prompts.input({ message: s.t('setup.q.topicId'), default: '', validate: parse('topicId') });
   const topic = OPTIONS.topicId.parse(topicRaw);
   return 'value' in topic && topic.value !== undefined ? { chatId, topicId: topic.value } : { chatId };
 }
@@ -171,7 +171,7 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
       // A re-run may change the chat by answering again (a resumed run keeps it: nothing is asked).
       const keep =
         !s.interactive || s.sources.chatId !== 'file' || s.resumed === true ||
-        (await ctx.prompts.confirm({ message: `Alerts go to ${label}. Keep this chat?`, default: true }));
+        (await ctx.prompts.confirm({ message: s.t('setup.q.keepChat', { label }), default: true }));
       if (keep) {
         ctx.out.ok(`Chat: ${label}`);
         return finish(chatId, topicId, chat, label);
@@ -191,7 +191,7 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
   let pick: Pick = { kind: 'wait' };
   for (;;) {
     if (pick.kind === 'wait') {
-      ctx.out.info(`Send /start to ${bot.handle} in Telegram (private chat), or add it to a group and send /start${bot.handle} there.`);
+      ctx.out.info(s.t('setup.q.sendStart', { bot: bot.handle }));
       const outcome = await poll(s, bot, waitMs, found);
       if (outcome.kind === 'conflict') {
         const { next, deleted } = await handleConflict(s, bot, outcome.err);
@@ -209,11 +209,11 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
         name: chatLabel(f.chat, f.topicId, f.topicName),
         value: { kind: 'chat', f },
       }));
-      choices.push({ name: 'Wait for another chat', value: { kind: 'wait' } });
-      choices.push({ name: 'Type a chat id', value: { kind: 'type' } });
-      if (found.length === 0) choices.push({ name: 'Give up', value: { kind: 'give-up' } });
+      choices.push({ name: s.t('setup.q.waitAnother'), value: { kind: 'wait' } });
+      choices.push({ name: s.t('setup.q.typeChat'), value: { kind: 'type' } });
+      if (found.length === 0) choices.push({ name: s.t('setup.q.giveUp'), value: { kind: 'give-up' } });
       pick = await ctx.prompts.select<Pick>({
-        message: found.length > 0 ? 'Which chat should receive the alerts?' : 'No chat found yet. What now?',
+        message: found.length > 0 ? s.t('setup.q.whichChat') : s.t('setup.q.noChatYet'),
         choices,
       });
       continue;
@@ -239,12 +239,12 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
       if (!(err instanceof UserError)) throw err;
       ctx.out.warn(`${err.message}${err.hint ? ` ${err.hint}` : ''}`);
       pick = await ctx.prompts.select<Pick>({
-        message: 'Pick another chat?',
+        message: s.t('setup.q.otherChat'),
         choices: [
           ...found.map((f) => ({ name: chatLabel(f.chat, f.topicId, f.topicName), value: { kind: 'chat', f } as Pick })),
-          { name: 'Wait for another chat', value: { kind: 'wait' } },
-          { name: 'Type a chat id', value: { kind: 'type' } },
-          { name: 'Give up', value: { kind: 'give-up' } },
+          { name: s.t('setup.q.waitAnother'), value: { kind: 'wait' } },
+          { name: s.t('setup.q.typeChat'), value: { kind: 'type' } },
+          { name: s.t('setup.q.giveUp'), value: { kind: 'give-up' } },
         ],
       });
     }

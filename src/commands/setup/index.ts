@@ -16,14 +16,15 @@ import { envUpdates } from './write-env.js';
 const SECRET_FROM_NEW_APP = 'set-from-the-new-integration';
 
 export async function setupCommand(ctx: SetupContext, loaded: Loaded, flags: Record<string, unknown>): Promise<number> {
+  if (flags.route === true) return (await import('./add-route.js')).addRouteCommand(ctx, loaded, flags);
   const s = createSession(ctx, loaded, flags);
   const st = s.settings;
   const resumed = s.dryRun ? null : readState(statePath(s.envPath));
   if (resumed) {
     const taken = applyState(s, resumed);
     s.resumed = true;
-    ctx.out.info(`Resuming the unfinished setup of ${resumed.savedAt || 'an earlier run'}: ${taken} answer(s) from ${stateName(s)} (delete it to start over).`);
-    if (resumed.done.length > 0) ctx.out.info(`Done before it stopped: ${resumed.done.join('; ')}.`);
+    ctx.out.info(s.t('setup.resuming', { when: resumed.savedAt || s.t('setup.resumingEarlier'), n: taken, file: stateName(s) }));
+    if (resumed.done.length > 0) ctx.out.info(s.t('setup.doneBefore', { steps: resumed.done.join('; ') }));
   }
   for (const secret of [st.telegramToken, st.sentryAuthToken, st.webhookSecret, st.ngrokAuthtoken]) registerSecret(secret);
   // Every answer is kept from the first one on, so that a failure or Ctrl-C never loses it.
@@ -39,9 +40,7 @@ export async function setupCommand(ctx: SetupContext, loaded: Loaded, flags: Rec
 
   keep(s, await preflight(s));
   ctx.out.info(
-    s.interactive
-      ? 'sentry-tg setup: Telegram bot → chat → Sentry → public URL. Nothing changes until you confirm the plan.'
-      : 'sentry-tg setup (non-interactive): answers come from flags, the environment and the env file.',
+    s.interactive ? s.t('setup.intro') : s.t('setup.introBatch'),
   );
 
   const answers = await askQuestions(s, checkpoint);
@@ -61,11 +60,11 @@ export async function setupCommand(ctx: SetupContext, loaded: Loaded, flags: Rec
   });
   printPlan(s, planLines(plan));
   if (s.dryRun) {
-    ctx.out.info('Dry run: nothing was changed.');
+    ctx.out.info(s.t('setup.dryRun'));
     return 0;
   }
-  if (s.interactive && resumed?.confirmed) ctx.out.info('You confirmed this plan before: finishing it.');
-  else if (s.interactive && !(await ctx.prompts.confirm({ message: 'Go ahead?', default: true }))) throw new CancelledError();
+  if (s.interactive && resumed?.confirmed) ctx.out.info(s.t('setup.confirmedBefore'));
+  else if (s.interactive && !(await ctx.prompts.confirm({ message: s.t('setup.goAhead'), default: true }))) throw new CancelledError();
   saveState(s, { confirmed: true, ...(typeof frequency === 'boolean' ? { frequencyRule: frequency } : {}) });
 
   return applyPlan(s, answers);

@@ -160,7 +160,7 @@ export async function gatherPlan(
 
 export function printPlan(s: Session, lines: string[]): void {
   s.ctx.out.plain('');
-  s.ctx.out.plain('Plan:');
+  s.ctx.out.plain(`${s.t('setup.plan')}:`);
   lines.forEach((l, i) => s.ctx.out.plain(`  ${i + 1}. ${l}`));
   s.ctx.out.plain('');
 }

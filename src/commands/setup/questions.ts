@@ -31,7 +31,7 @@ async function askButtons(s: Session, chat: ChatAnswer): Promise<number[] | unde
   if (s.settings.allowedUsers.length > 0 || !s.interactive || !chat.users?.length) return undefined;
   const names = chat.users.map((u) => `${u.name} (${u.id})`).join(', ');
   const yes = await s.ctx.prompts.confirm({
-    message: `Let ${names} press Resolve / Archive under alerts? (the Sentry token then needs event:write)`,
+    message: s.t('setup.q.buttons', { names }),
     default: true,
   });
   return yes ? chat.users.map((u) => u.id) : undefined;
@@ -47,7 +47,7 @@ async function askFrequency(s: Session, pub: PublicChoice, sentry: SentryAnswer)
   if (!s.interactive || pub.kind === 'none') return 'any';
   // The last run's answer is the default: it lives in sentry-tg's own rule.
   const before = hadFrequency(await sentry.api.listRules(sentry.org, sentry.project));
-  return s.ctx.prompts.confirm({ message: 'Also alert when an issue is seen more than 10 times in 1 minute?', default: before });
+  return s.ctx.prompts.confirm({ message: s.t('setup.q.frequency'), default: before });
 }
 
 /** Asks everything the plan needs; `checkpoint` saves the answers so far (resumable). */

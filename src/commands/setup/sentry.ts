@@ -96,7 +96,7 @@ export async function askMode(s: Session): Promise<Mode> {
   if (given) return given;
   if (!s.interactive) throw missingAnswer(s, '--mode plugin|integration', 'how Sentry calls the receiver');
   return s.ctx.prompts.select<Mode>({
-    message: 'How should Sentry call sentry-tg?',
+    message: s.t('setup.q.mode'),
     choices: [
       {
         name: 'Internal integration (recommended)',
@@ -144,7 +144,7 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
     if (!token) {
       if (!s.interactive) throw missingAnswer(s, flagAndEnv('sentryAuthToken'), 'a Sentry auth token');
       ctx.out.info(`Create a Sentry auth token at ${tokenPage} with the scopes ${suggestedScopes(mode, buttons).join(', ')}.`);
-      token = (await ctx.prompts.password({ message: 'Sentry auth token', validate: validator('sentryAuthToken') })).trim();
+      token = (await ctx.prompts.password({ message: s.t('setup.q.sentryToken'), validate: validator('sentryAuthToken') })).trim();
     }
     registerSecret(token);
     api = createSentryApi({ baseUrl, token, fetch: ctx.fetch, now: ctx.now });
@@ -221,7 +221,7 @@ async function askOrg(s: Session, api: SentryApi): Promise<string> {
     s.ctx.out.ok(`Organisation: ${orgs[0]!.name} (${slug})`);
   } else {
     slug = await s.ctx.prompts.select({
-      message: 'Sentry organisation',
+      message: s.t('setup.q.org'),
       choices: orgs.map((o) => ({ name: `${o.name} (${o.slug})`, value: o.slug })),
     });
   }
@@ -252,7 +252,7 @@ async function askProject(s: Session, api: SentryApi, org: string, given: string
   let chosen = projects[0]!;
   if (projects.length > 1) {
     const slug = await s.ctx.prompts.select({
-      message: 'Sentry project',
+      message: s.t('setup.q.project'),
       choices: projects.map((p) => ({ name: `${p.name} (${p.slug})${p.platform ? ` · ${p.platform}` : ''}`, value: p.slug })),
     });
     chosen = projects.find((p) => p.slug === slug) ?? chosen;

@@ -6,6 +6,7 @@ import type { Context } from '../../context/context.js';
 import type { Loaded } from '../../config/load.js';
 import { OPTIONS, type OptionKey, type Settings } from '../../config/options.js';
 import { UserError } from '../../errors.js';
+import { cliText, type CliText } from '../../i18n/cli.js';
 
 export type Mode = 'plugin' | 'integration';
 export const MODES: readonly Mode[] = ['plugin', 'integration'];
@@ -77,6 +78,8 @@ export interface Session {
   changes: Changes;
   /** Answers came from an unfinished earlier run (.env.setup-state): ask nothing already answered. */
   resumed?: boolean;
+  /** Setup's words in the user's language (SENTRY_TG_LOCALE, else LANG). */
+  t: CliText;
 }
 
 export function createSession(ctx: SetupContext, loaded: Loaded, rawFlags: Record<string, unknown>): Session {
@@ -93,6 +96,7 @@ export function createSession(ctx: SetupContext, loaded: Loaded, rawFlags: Recor
     envPath: resolve(ctx.cwd, loaded.envFile.path),
     envArg,
     changes: { local: [], remote: [] },
+    t: cliText(loaded.settings.locale),
   };
 }
 

@@ -3,13 +3,13 @@
 import { pluginCallbackUrl, WEBHOOK_PATH } from '../../receive/verify.js';
 import type { Mode, Session } from './session.js';
 
-export function printChanges(s: Session, heading = 'Summary of changes'): void {
+export function printChanges(s: Session, heading = s.t('setup.summary')): void {
   const { out } = s.ctx;
   const { local, remote } = s.changes;
   out.plain('');
   out.plain(`${heading}:`);
   if (local.length === 0 && remote.length === 0) {
-    out.plain('  nothing was changed');
+    out.plain(`  ${s.t('setup.nothingChanged')}`);
     return;
   }
   for (const l of local) out.plain(`  local   ${l}`);

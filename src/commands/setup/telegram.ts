@@ -48,8 +48,8 @@ export async function askBot(s: Session): Promise<BotAnswer> {
   for (let attempt = 1; ; attempt++) {
     if (!token) {
       if (!s.interactive) throw missingAnswer(s, flagAndEnv('telegramToken'), 'the bot token from @BotFather');
-      ctx.out.info('Create a bot with @BotFather in Telegram (/newbot) and paste its token.');
-      token = (await ctx.prompts.password({ message: 'Telegram bot token', validate: validate('telegramToken') })).trim();
+      ctx.out.info(s.t('setup.q.createBot'));
+      token = (await ctx.prompts.password({ message: s.t('setup.q.botToken'), validate: validate('telegramToken') })).trim();
     }
     registerSecret(token);
     const telegram = createTelegram({ apiRoot, token, fetch: ctx.fetch });
