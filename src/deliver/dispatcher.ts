@@ -71,7 +71,7 @@ const MAX_WAITING_REPLIES = 10;
 // webhooks that landed on another replica are found this way, so it is short.
 const RESCAN_MS = 30_000;
 const REPLICA_RESCAN_MS = 1500;
-export const DEFAULT_CHAT_LEASE_MS = 30_000;
+export const DEFAULT_CHAT_LEASE_MS = 20_000;
 
 function newKey(): string {
   return randomBytes(16).toString('base64url').slice(0, KEY_LENGTH);
