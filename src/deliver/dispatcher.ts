@@ -90,12 +90,16 @@ export function createDispatcher(opts: DispatcherOptions) {
   const replicas = opts.replicas ?? null;
   const chatLeaseMs = opts.chatLeaseMs ?? DEFAULT_CHAT_LEASE_MS;
   const rescanMs = opts.rescanMs ?? (replicas ? REPLICA_RESCAN_MS : RESCAN_MS);
+  // Chats whose lease this replica may hold (released after each round and at stop), and those
+  // in a round now.
+  const held = new Set<string>();
+  const inRound = new Set<string>();
   // Every call into a chat goes through `paced` (see turns.ts).
   const turns = createTurns({
     pacer,
     now,
     stopping: () => stopped,
-    beforeCall: replicas ? sharedGate(replicas, pacing, chatLeaseMs, now) : null,
+    beforeCall: replicas ? sharedGate(replicas, pacing, chatLeaseMs, now, held, inRound) : null,
   });
   const ctx: DeliveryContext = {
     store: opts.store,
@@ -179,13 +183,19 @@ export function createDispatcher(opts: DispatcherOptions) {
           return false;
         }
         elsewhereUntil.delete(chatId);
+        held.add(chatId);
+        inRound.add(chatId);
       }
       try {
         await serveChat(chatId);
       } finally {
+        inRound.delete(chatId);
         // Released after each round: a chat's work is one call at a time, so another replica
         // (one that holds a button press for this chat) may take the next round.
-        await replicas?.releaseChat(chatId, replicas.replicaId);
+        if (replicas) {
+          held.delete(chatId);
+          await replicas.releaseChat(chatId, replicas.replicaId);
+        }
       }
     } catch (err) {
       logger.error({ err, chatId }, 'dispatcher error');
@@ -287,6 +297,12 @@ export function createDispatcher(opts: DispatcherOptions) {
       await loopDone;
       await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
       await jobs.finish(timeoutMs);
+      if (replicas) {
+        // Another replica may take these chats at once rather than when the leases expire.
+        const chats = [...held];
+        held.clear();
+        await Promise.allSettled(chats.map((c) => replicas.releaseChat(c, replicas.replicaId)));
+      }
     },
   };
 }

@@ -27,14 +27,28 @@ const STOP_WAIT_MS = 5000;
  * Renews the chat's lease and takes a send slot, waiting (and renewing) while the bot-wide or
  * per-chat budget is spent. The lease is renewed right before the call, so with a lease longer
  * than a call's timeout (10 s) no other replica takes the chat while a call is in flight.
+ * Within a round (`inRound`) the lease is only renewed: if it lapsed, even with nobody else
+ * holding it now, the round's plan may be stale. Outside rounds (a press shown while stopping)
+ * it is taken if free; `held` learns those chats (released when the dispatcher stops).
  */
-export function sharedGate(replicas: ReplicaCoordination, rules: SendRules, leaseMs: number, now: () => number): SharedGate {
+export function sharedGate(
+  replicas: ReplicaCoordination,
+  rules: SendRules,
+  leaseMs: number,
+  now: () => number,
+  held: Set<string>,
+  inRound: ReadonlySet<string>,
+): SharedGate {
   return async (chatId, sleep, stopping) => {
     let waited = 0;
     for (;;) {
       let slot;
       try {
-        if (!(await replicas.renewChat(chatId, replicas.replicaId, leaseMs))) throw new NotThisReplicaError(chatId, 'the lease passed to another replica');
+        const ours = inRound.has(chatId)
+          ? await replicas.renewChat(chatId, replicas.replicaId, leaseMs)
+          : await replicas.claimChat(chatId, replicas.replicaId, leaseMs);
+        if (!ours) throw new NotThisReplicaError(chatId, 'another replica serves it now');
+        held.add(chatId);
         slot = await replicas.takeSendSlot(chatId, now(), rules);
       } catch (err) {
         if (err instanceof NotThisReplicaError) throw err;
