@@ -13,14 +13,14 @@ export function statusBlock(view: IssueView, locale: Locale = 'en'): string | un
 }
 
 /** The issue message; `buttons` undefined means the plain "View in Sentry" link button. */
-export function renderIssueMessage(view: IssueView, buttons?: InlineButton[][], locale: Locale = 'en'): Rendered {
+export function renderIssueMessage(view: IssueView, buttons?: InlineButton[][], locale: Locale = 'en', templateSet?: string): Rendered {
   const body = view.body.kind === 'issue' ? { ...view.body, assignee: view.state.assignee ?? undefined } : view.body;
   const status = statusBlock(view, locale);
   return render(body, {
     ...(view.count > 1 ? { repeat: { count: view.count, lastSeen: clock(view.lastSeen) } } : {}),
     ...(status ? { status } : {}),
     ...(buttons ? { buttons } : {}),
-  }, locale);
+  }, locale, templateSet);
 }
 
 export function sameRendering(a: Rendered, b: Rendered): boolean {

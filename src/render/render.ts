@@ -135,7 +135,8 @@ export function plainFrom(html: string): string {
   return text.length <= TELEGRAM_TEXT_LIMIT ? text : cutUtf16(text, TELEGRAM_TEXT_LIMIT - 1) + '…';
 }
 
-export function render(alert: Alert, extras: RenderExtras = {}, locale: Locale = 'en'): Rendered {
+/** `templateSet`: the route's template set name (SENTRY_TG_TEMPLATES); not read yet. */
+export function render(alert: Alert, extras: RenderExtras = {}, locale: Locale = 'en', _templateSet?: string): Rendered {
   const html = renderToFit(template(alert.kind, locale), viewOf(alert, extras, locale), KEEP);
   return { html, plain: plainFrom(html), buttons: buttonsFor(alert, extras, locale) };
 }
@@ -147,7 +148,7 @@ export interface DigestLine {
 }
 
 /** Many distinct alerts for one chat in one message, when the chat's rate limit is the bottleneck. */
-export function renderDigest(lines: DigestLine[], maxLines = 30, locale: Locale = 'en'): Rendered {
+export function renderDigest(lines: DigestLine[], maxLines = 30, locale: Locale = 'en', _templateSet?: string): Rendered {
   const shown = lines.slice(0, maxLines).map((l) => ({
     emoji: levelLook(l.level).emoji,
     // Each line gets a fair share of the message; the fitter trims further if needed.
