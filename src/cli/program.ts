@@ -105,7 +105,7 @@ const ALL_KEYS = Object.keys(OPTIONS) as OptionKey[];
 const SERVE_KEYS: OptionKey[] = [
   'telegramToken', 'chatId', 'topicId', 'webhookSecret', 'telegramApiRoot', 'port', 'host', 'dataDir', 'fsync', 'logFile',
   'bodyLimitBytes', 'sentryDsn', 'debugEndpoint', 'publicUrl', 'ngrokAuthtoken', 'allowedUsers', 'sentryAuthToken',
-  'sentryOrg', 'sentryUrl', 'updates', 'replayWindowSeconds', 'locale', 'metricsAddr',
+  'sentryOrg', 'sentryUrl', 'updates', 'replayWindowSeconds', 'locale', 'metricsAddr', 'routes',
 ];
 const SEND_KEYS: OptionKey[] = ['telegramToken', 'chatId', 'topicId', 'telegramApiRoot', 'dataDir', 'locale'];
 
@@ -143,7 +143,8 @@ export function createProgram(ctx: Context, commands: Commands, run: Run): Comma
 
   program.addCommand(
     withSettings(serveCli(), SERVE_KEYS, program).action((flags, cmd) => {
-      run(load(cmd, SERVE_KEYS, { required: ['telegramToken', 'chatId'] }).then((loaded) => commands.serve(ctx, loaded, ownFlags(flags, SERVE_KEYS))));
+      // SENTRY_ALERT_CHAT_ID is optional with a routes file: the receiver checks that at start.
+      run(load(cmd, SERVE_KEYS, { required: ['telegramToken'] }).then((loaded) => commands.serve(ctx, loaded, ownFlags(flags, SERVE_KEYS))));
     }),
   );
 

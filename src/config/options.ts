@@ -39,7 +39,7 @@ export const OPTIONS = {
     env: 'SENTRY_ALERT_CHAT_ID',
     flag: 'chat-id',
     arg: '<id>',
-    description: 'Telegram chat id that receives alerts (-100… for groups, or @channel)',
+    description: 'Telegram chat id that receives alerts (-100… for groups, or @channel); with a routes file, the default chat (optional)',
     parse: (raw) => {
       const v = raw.trim();
       const link = /t\.me\/c\/(\d+)/.exec(v);
@@ -244,6 +244,14 @@ export const OPTIONS = {
     parse: int(0, 7 * 24 * 3600),
     fallback: 300,
   } satisfies OptionDef<number>,
+  routes: {
+    env: 'SENTRY_TG_ROUTES',
+    flag: 'routes',
+    arg: '<path>',
+    description: 'routes file (YAML): which chat, topic, locale and quiet hours each alert gets; checked at start-up',
+    defaultText: './sentry-tg.routes.yaml if it exists',
+    parse: text,
+  } satisfies OptionDef<string>,
   metricsAddr: {
     env: 'SENTRY_TG_METRICS_ADDR',
     flag: 'metrics-addr',
