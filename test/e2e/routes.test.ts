@@ -89,7 +89,7 @@ function capturingLogger(): Logger {
   return createLogger({ stream: sink, pretty: false, level: 'info' });
 }
 
-async function start(routesYaml: string | null, over: { chatId?: string; metrics?: boolean } = {}): Promise<Receiver> {
+async function start(routesYaml: string | null, over: { chatId?: string; metrics?: boolean; updates?: boolean } = {}): Promise<Receiver> {
   lines = [];
   tg = await startFakeTelegram();
   for (const id of [BACKEND, EVERYTHING, OPS]) tg.addChat({ id, type: 'supergroup', title: `chat ${id}` });
@@ -101,14 +101,19 @@ async function start(routesYaml: string | null, over: { chatId?: string; metrics
     chatId: 'unused',
     dataDir: join(dir.path, 'data'),
     telegramApiRoot: tg.url,
-    updates: false,
+    updates: over.updates ?? false,
     ...(routesYaml !== null ? { routes: 'team.routes.yaml' } : {}),
     ...(over.metrics ? { metricsAddr: { host: '127.0.0.1', port: 0 } } : {}),
   });
   // SENTRY_ALERT_CHAT_ID is optional with a routes file.
   if (over.chatId === undefined) delete (settings as { chatId?: string }).chatId;
   else settings.chatId = over.chatId;
-  receiver = await startReceiver({ settings, logger: capturingLogger(), cwd: dir.path });
+  receiver = await startReceiver({
+    settings,
+    logger: capturingLogger(),
+    cwd: dir.path,
+    updates: { conflictRetryMs: 300, backoff: { baseMs: 50, maxMs: 200 } },
+  });
   return receiver;
 }
 
@@ -219,6 +224,23 @@ describe('routes through the real receiver', () => {
     expect(sample(text, 'sentry_tg_routed_alerts_total', { route: 'backend-team' })).toBe(1);
     expect(sample(text, 'sentry_tg_routed_alerts_total', { route: 'frontend-team' })).toBe(1);
     expect(sample(text, 'sentry_tg_routed_alerts_total', { route: 'default' })).toBeUndefined();
+  });
+
+  it('takes bot commands in every routed chat (and the default), and ignores other chats', async () => {
+    const STRANGERS = -1001000000099;
+    await start(ROUTES, { updates: true });
+    tg.addChat({ id: STRANGERS, type: 'supergroup', title: 'elsewhere' });
+    const from = { id: 555001, first_name: 'Someone' };
+    tg.pushMessage(STRANGERS, '/chatid', { from });
+    for (const [chat, threadId] of [[FRONTEND, FRONTEND_TOPIC], [OPS, undefined], [BACKEND, undefined]] as const) {
+      const update = tg.pushMessage(chat, '/chatid', { from, ...(threadId !== undefined ? { threadId } : {}) });
+      const id = (update.message as { message_id: number }).message_id;
+      const reply = await tg.waitFor((t) => t.messagesIn(chat).find((m) => m.replyTo === id), 15_000);
+      expect(reply.text).toContain(String(chat));
+    }
+    // Read before the others (one update at a time, in order), and left unanswered.
+    expect(tg.pendingUpdates).toHaveLength(0);
+    expect(tg.messagesIn(STRANGERS)).toHaveLength(0);
   });
 
   it('refuses to start on a broken routes file, naming every problem with its line', async () => {
