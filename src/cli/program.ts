@@ -3,8 +3,10 @@
 // each command are typed from their definitions (@commander-js/extra-typings); the settings are
 // read by key into `Loaded`, so a command never sees them as loose flags.
 import { Command, Option, type OptionValues } from '@commander-js/extra-typings';
-import type { Loaded } from '../config/load.js';
-import { OPTIONS, type OptionDef, type OptionKey } from '../config/options.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoadInput, Loaded } from '../config/load.js';
+import { DEFAULT_ROUTES_FILE, OPTIONS, type OptionDef, type OptionKey } from '../config/options.js';
 import { VERSION } from '../version.js';
 import type { Context } from '../context/context.js';
 
@@ -131,7 +133,7 @@ export function createProgram(ctx: Context, commands: Commands, run: Run): Comma
     .exitOverride();
 
   // The loader (and dotenv) only once a command runs: --help never needs it.
-  const load = async (cmd: Command<[], OptionValues>, keys: readonly OptionKey[], how: { required?: OptionKey[]; tolerant?: boolean }): Promise<Loaded> => {
+  const load = async (cmd: Command<[], OptionValues>, keys: readonly OptionKey[], how: Pick<LoadInput, 'required' | 'requiredWhen' | 'tolerant'>): Promise<Loaded> => {
     const { loadSettings } = await import('../config/load.js');
     return loadSettings({
       envFile: { path: program.opts().envFile, explicit: program.getOptionValueSource('envFile') === 'cli' },
@@ -143,8 +145,13 @@ export function createProgram(ctx: Context, commands: Commands, run: Run): Comma
 
   program.addCommand(
     withSettings(serveCli(), SERVE_KEYS, program).action((flags, cmd) => {
-      // SENTRY_ALERT_CHAT_ID is optional with a routes file: the receiver checks that at start.
-      run(load(cmd, SERVE_KEYS, { required: ['telegramToken'] }).then((loaded) => commands.serve(ctx, loaded, ownFlags(flags, SERVE_KEYS))));
+      // SENTRY_ALERT_CHAT_ID is optional with a routes file (named, or the default one present).
+      const noRoutesFile = (s: { routes?: string | undefined }) => s.routes === undefined && !existsSync(join(ctx.cwd, DEFAULT_ROUTES_FILE));
+      run(
+        load(cmd, SERVE_KEYS, { required: ['telegramToken'], requiredWhen: { chatId: noRoutesFile } }).then((loaded) =>
+          commands.serve(ctx, loaded, ownFlags(flags, SERVE_KEYS)),
+        ),
+      );
     }),
   );
 

@@ -23,6 +23,9 @@ export interface OptionDef<T> {
   fallbackFrom?: (env: Readonly<Record<string, string | undefined>>) => T;
 }
 
+/** The routes file `serve` reads from the working directory when SENTRY_TG_ROUTES is not set. */
+export const DEFAULT_ROUTES_FILE = 'sentry-tg.routes.yaml';
+
 export const OPTIONS = {
   telegramToken: {
     env: 'SENTRY_ALERT_TELEGRAM_TOKEN',

@@ -4,12 +4,12 @@
 // from .env (today's behaviour).
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { DEFAULT_ROUTES_FILE } from '../config/options.js';
 import { ConfigError, UserError } from '../errors.js';
 import { singleChatRoutes, type RoutesConfig } from '../route/config.js';
 import { loadRoutes } from '../route/routes-file.js';
 
-/** Read from the working directory when SENTRY_TG_ROUTES is not set and the file exists. */
-export const DEFAULT_ROUTES_FILE = 'sentry-tg.routes.yaml';
+export { DEFAULT_ROUTES_FILE };
 
 export interface StartRoutes {
   routes: RoutesConfig;
