@@ -24,6 +24,7 @@ import { openStore, type FdatasyncFn, type FsyncMode, type Store } from '../stor
 import { tunnelError, type Tunnel } from '../tunnel/ngrok.js';
 import { VERSION } from '../version.js';
 import { figuresOf, healthOf } from './health.js';
+import type { RoutesConfig } from '../route/config.js';
 import { routeChats, startRoutes } from './routes.js';
 import { wirePipeline } from './wire.js';
 
@@ -50,6 +51,11 @@ export interface ReceiverOptions {
   updates?: Partial<UpdateLoopConfig>;
   /** Where a relative SENTRY_TG_ROUTES and the default routes file are found; process.cwd() by default. */
   cwd?: string;
+  /**
+   * These routes instead of reading any routes file (setup's proof posts to the chat it just
+   * set up: `singleChatRoutes(chatId, topicId)`).
+   */
+  routes?: RoutesConfig;
 }
 
 export interface Receiver {
@@ -88,12 +94,9 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   if (settings.webhookSecret) registerSecret(urlToken(settings.webhookSecret));
   const startedAtMs = Date.now();
   // Checked before anything opens or listens: a broken routes file is a start-up error.
-  const { routes, file: routesFile } = startRoutes({
-    path: settings.routes,
-    cwd: opts.cwd ?? process.cwd(),
-    chatId: settings.chatId,
-    topicId: settings.topicId,
-  });
+  const { routes, file: routesFile } = opts.routes
+    ? { routes: opts.routes, file: null }
+    : startRoutes({ path: settings.routes, cwd: opts.cwd ?? process.cwd(), chatId: settings.chatId, topicId: settings.topicId });
   const alertChats = routeChats(routes);
   const dataDir = isAbsolute(settings.dataDir) ? settings.dataDir : resolve(settings.dataDir);
   let store: Store;

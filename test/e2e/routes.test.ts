@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { startReceiver, type Receiver } from '../../src/pipeline/receiver.js';
 import { WEBHOOK_PATH } from '../../src/receive/verify.js';
+import { singleChatRoutes } from '../../src/route/config.js';
 import { RoutesFileError } from '../../src/route/routes-file.js';
 import { connectionOf } from '../../src/store/testing.js';
 import { startFakeTelegram, type FakeMessage, type FakeTelegram } from '../fakes/telegram.js';
@@ -257,6 +258,31 @@ describe('routes through the real receiver', () => {
 
   it('without a routes file and without SENTRY_ALERT_CHAT_ID there is nowhere to post: a start-up error', async () => {
     await expect(start(null)).rejects.toThrow(/SENTRY_ALERT_CHAT_ID is not set.*routes file/);
+  });
+
+  it('reads ./sentry-tg.routes.yaml from the working directory when SENTRY_TG_ROUTES is not set', async () => {
+    tg = await startFakeTelegram();
+    tg.addChat({ id: BACKEND, type: 'supergroup', title: 'backend' });
+    dir = tempDir('sentry-tg-routes-');
+    writeFileSync(join(dir.path, 'sentry-tg.routes.yaml'), `routes:\n  - { name: only-backend, match: { project: backend }, chat: "${BACKEND}" }\n`);
+    const settings = serveSettings({ telegramToken: tg.token, chatId: String(OPS), dataDir: join(dir.path, 'data'), telegramApiRoot: tg.url, updates: false });
+    receiver = await startReceiver({ settings, logger: capturingLogger(), cwd: dir.path });
+    expect((await post(alertOf('backend'))).status).toBe(202);
+    // SENTRY_ALERT_CHAT_ID is the default: the file has none.
+    expect((await post(alertOf('web'))).status).toBe(202);
+    expect(rows().map((r) => [r.chat_id, r.route])).toEqual([[String(BACKEND), 'only-backend'], [String(OPS), 'default']]);
+    expect(lines.some((l) => l.msg.startsWith('routes from sentry-tg.routes.yaml: 1 route(s), default chat'))).toBe(true);
+  });
+
+  it('routes handed in by the caller (setup\'s proof) win over the routes file', async () => {
+    tg = await startFakeTelegram();
+    tg.addChat({ id: OPS, type: 'supergroup', title: 'ops' });
+    dir = tempDir('sentry-tg-routes-');
+    writeFileSync(join(dir.path, 'sentry-tg.routes.yaml'), 'routes:\n  - { name: x, match: { project: nothing }, chat: "-1009" }\n');
+    const settings = serveSettings({ telegramToken: tg.token, chatId: String(OPS), dataDir: join(dir.path, 'data'), telegramApiRoot: tg.url, updates: false });
+    receiver = await startReceiver({ settings, logger: capturingLogger(), cwd: dir.path, routes: singleChatRoutes(String(OPS)) });
+    expect((await post(alertOf('backend'))).status).toBe(202);
+    expect(rows().map((r) => r.chat_id)).toEqual([String(OPS)]);
   });
 
   it('without a routes file posts to the one chat from .env, as before', async () => {
