@@ -8,18 +8,25 @@ import type { Logger } from '../log/logger.js';
 import type { Alert } from '../normalise/alert.js';
 import { createIntake, type Intake } from '../receive/intake.js';
 import { createStorageStatus, type StorageStatus } from '../receive/storage-status.js';
+import type { RoutesConfig } from '../route/config.js';
 import type { RouteConfig } from '../route/route.js';
 import type { Store } from '../store/store.js';
 
 export type PipelineOptions = Omit<DispatcherOptions, 'status' | 'logger' | 'store'> & {
   store: Store;
-  routeConfig: RouteConfig;
+  /** Where alerts go: the checked routes file, or the single chat from .env (`routeConfig`). */
+  routes?: RoutesConfig;
+  routeConfig?: RouteConfig;
   /** The dispatcher's log. */
   logger: Logger;
   /** The intake's clock (receivedAt, storage failures); Date.now by default. */
   now?: () => number;
   /** False for an alert of a project this receiver does not post for (see route/scope.ts). */
   inScope?: (alert: Alert) => boolean;
+  /** An alert no route took (and no default): counted and logged by the caller. */
+  onUnrouted?: (alert: Alert) => void;
+  /** New rows by route, once on disk (metrics). */
+  onRouted?: (routes: readonly string[]) => void;
 };
 
 export interface Pipeline {
@@ -34,21 +41,25 @@ export interface Pipeline {
 
 /** Builds the pipeline; the dispatcher is not started (the caller starts it when ready). */
 export function wirePipeline(opts: PipelineOptions): Pipeline {
-  const { routeConfig, now = Date.now, inScope, ...dispatcherOptions } = opts;
+  const { routes, routeConfig, now = Date.now, inScope, onUnrouted, onRouted, ...dispatcherOptions } = opts;
+  if (!routes && !routeConfig) throw new Error('wirePipeline needs routes or routeConfig');
   const telegramStatus = createTelegramStatus();
   const dispatcher = createDispatcher({
     ...dispatcherOptions,
+    ...(routes ? { routes } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     status: telegramStatus,
   });
   const storage = createStorageStatus();
   const intake = createIntake({
     store: opts.store,
-    routeConfig,
+    ...(routes ? { routes } : { routeConfig: routeConfig! }),
     now,
     onAccepted: (chatIds) => dispatcher.wake(chatIds),
     storage,
     ...(inScope ? { inScope } : {}),
+    ...(onUnrouted ? { onUnrouted } : {}),
+    ...(onRouted ? { onRouted } : {}),
   });
   return { store: opts.store, intake, dispatcher, telegramStatus, storage };
 }
