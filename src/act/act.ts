@@ -21,7 +21,10 @@ export interface ActDeps {
   sentry: Pick<SentryApi, 'updateIssue'> | null;
   /** Why buttons are off, for /status and /help; null when they are on. */
   buttonsOff: string | null;
+  /** The main alert chat: mutes typed in a private chat with the bot apply there. */
   chatId: string;
+  /** Every chat alerts go to (routes and default); commands are taken there. Default: [chatId]. */
+  chatIds?: readonly string[];
   allowedUsers: readonly number[];
   botUsername: () => string | null;
   status: () => Omit<StatusView, 'updates' | 'buttonsOff'> | Promise<Omit<StatusView, 'updates' | 'buttonsOff'>>;
@@ -56,6 +59,7 @@ export function startActing(deps: ActDeps) {
     dispatcher: deps.dispatcher,
     store: deps.store,
     chatId: deps.chatId,
+    ...(deps.chatIds ? { chatIds: deps.chatIds } : {}),
     allowedUsers: deps.allowedUsers,
     botUsername: deps.botUsername,
     status: async () => ({ ...(await deps.status()), updates: updatesState(), buttonsOff: deps.buttonsOff }),

@@ -78,8 +78,10 @@ export interface CommandDeps {
   /** Answers go out in the chat's paced turn, like alerts, so they cannot cause a 429. */
   dispatcher: Pick<Dispatcher, 'say'>;
   store: Pick<AsyncStore, 'addMute' | 'removeMutes' | 'issueForShortId' | 'mutedSince' | 'migratedTo' | 'message' | 'activeMute'>;
-  /** The configured alert chat (SENTRY_ALERT_CHAT_ID). */
+  /** The configured alert chat (SENTRY_ALERT_CHAT_ID, or the first routed chat). */
   chatId: string;
+  /** Every chat alerts go to (the routes and the default); default: [chatId]. Others are ignored. */
+  chatIds?: readonly string[];
   allowedUsers: readonly number[];
   botUsername: () => string | null;
   status: () => StatusView | Promise<StatusView>;
@@ -94,10 +96,11 @@ export function createCommandHandler(deps: CommandDeps) {
   const { dispatcher, store, logger } = deps;
   const locale = deps.locale ?? 'en';
   const t = messages(locale);
+  const alertChats = [...new Set([deps.chatId, ...(deps.chatIds ?? [])])];
 
   /** The configured chat id this chat is known by (`-100…`, or `@name`), or null. */
   async function configuredAs(chat: TgChat): Promise<string | null> {
-    const ids = [deps.chatId, await store.migratedTo(deps.chatId)].filter((c): c is string => Boolean(c));
+    const ids = (await Promise.all(alertChats.map(async (c) => [c, await store.migratedTo(c)]))).flat().filter((c): c is string => Boolean(c));
     return (
       ids.find((c) => c === String(chat.id) || (chat.username !== undefined && c.toLowerCase() === `@${chat.username.toLowerCase()}`)) ??
       null

@@ -3,8 +3,10 @@
 // each command are typed from their definitions (@commander-js/extra-typings); the settings are
 // read by key into `Loaded`, so a command never sees them as loose flags.
 import { Command, Option, type OptionValues } from '@commander-js/extra-typings';
-import type { Loaded } from '../config/load.js';
-import { OPTIONS, type OptionDef, type OptionKey } from '../config/options.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoadInput, Loaded } from '../config/load.js';
+import { DEFAULT_ROUTES_FILE, OPTIONS, type OptionDef, type OptionKey } from '../config/options.js';
 import { VERSION } from '../version.js';
 import type { Context } from '../context/context.js';
 
@@ -121,7 +123,7 @@ const ALL_KEYS = Object.keys(OPTIONS) as OptionKey[];
 const SERVE_KEYS: OptionKey[] = [
   'telegramToken', 'chatId', 'topicId', 'webhookSecret', 'telegramApiRoot', 'port', 'host', 'dataDir', 'fsync', 'logFile',
   'bodyLimitBytes', 'sentryDsn', 'debugEndpoint', 'publicUrl', 'ngrokAuthtoken', 'allowedUsers', 'sentryAuthToken',
-  'sentryOrg', 'sentryUrl', 'updates', 'replayWindowSeconds', 'locale', 'metricsAddr', 'templates',
+  'sentryOrg', 'sentryUrl', 'updates', 'replayWindowSeconds', 'locale', 'metricsAddr', 'templates', 'routes',
 ];
 const SEND_KEYS: OptionKey[] = ['telegramToken', 'chatId', 'topicId', 'telegramApiRoot', 'dataDir', 'locale'];
 const PREVIEW_KEYS: OptionKey[] = ['locale', 'templates'];
@@ -148,7 +150,7 @@ export function createProgram(ctx: Context, commands: Commands, run: Run): Comma
     .exitOverride();
 
   // The loader (and dotenv) only once a command runs: --help never needs it.
-  const load = async (cmd: Command<[], OptionValues>, keys: readonly OptionKey[], how: { required?: OptionKey[]; tolerant?: boolean }): Promise<Loaded> => {
+  const load = async (cmd: Command<[], OptionValues>, keys: readonly OptionKey[], how: Pick<LoadInput, 'required' | 'requiredWhen' | 'tolerant'>): Promise<Loaded> => {
     const { loadSettings } = await import('../config/load.js');
     return loadSettings({
       envFile: { path: program.opts().envFile, explicit: program.getOptionValueSource('envFile') === 'cli' },
@@ -160,7 +162,13 @@ export function createProgram(ctx: Context, commands: Commands, run: Run): Comma
 
   program.addCommand(
     withSettings(serveCli(), SERVE_KEYS, program).action((flags, cmd) => {
-      run(load(cmd, SERVE_KEYS, { required: ['telegramToken', 'chatId'] }).then((loaded) => commands.serve(ctx, loaded, ownFlags(flags, SERVE_KEYS))));
+      // SENTRY_ALERT_CHAT_ID is optional with a routes file (named, or the default one present).
+      const noRoutesFile = (s: { routes?: string | undefined }) => s.routes === undefined && !existsSync(join(ctx.cwd, DEFAULT_ROUTES_FILE));
+      run(
+        load(cmd, SERVE_KEYS, { required: ['telegramToken'], requiredWhen: { chatId: noRoutesFile } }).then((loaded) =>
+          commands.serve(ctx, loaded, ownFlags(flags, SERVE_KEYS)),
+        ),
+      );
     }),
   );
 

@@ -17,6 +17,7 @@ export async function serveCommand(ctx: Context, settings: ServeSettings, flags:
     logger,
     fetch: ctx.fetch,
     now: ctx.now,
+    cwd: ctx.cwd,
     ...(flags.tunnel ? { tunnel: ctx.openTunnel } : {}),
   });
   const signal = await ctx.untilSignal();

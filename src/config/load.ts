@@ -12,6 +12,8 @@ export interface LoadInput {
   flags: Partial<Record<OptionKey, string>>;
   /** Options this command cannot run without. */
   required?: OptionKey[];
+  /** Options required only when the test says so, given the settings read (e.g. no routes file). */
+  requiredWhen?: Partial<Record<OptionKey, (settings: Settings) => boolean>>;
   /**
    * Report problems instead of throwing: an invalid value falls back to its default (doctor
    * runs on a broken configuration and shows the problems as a failed check).
@@ -94,7 +96,9 @@ export function loadSettings(input: LoadInput): Loaded {
     }
   }
 
-  for (const key of input.required ?? []) {
+  const conditional = Object.entries(input.requiredWhen ?? {}) as [OptionKey, (s: Settings) => boolean][];
+  const required = [...(input.required ?? []), ...conditional.filter(([, when]) => when(settings as Settings)).map(([k]) => k)];
+  for (const key of required) {
     if (settings[key] === undefined && !problems.some((p) => p.includes(OPTIONS[key].env))) {
       const def = OPTIONS[key];
       problems.push(`${def.env} is not set (or pass --${def.flag}): ${def.description}`);

@@ -23,6 +23,9 @@ export interface OptionDef<T> {
   fallbackFrom?: (env: Readonly<Record<string, string | undefined>>) => T;
 }
 
+/** The routes file `serve` reads from the working directory when SENTRY_TG_ROUTES is not set. */
+export const DEFAULT_ROUTES_FILE = 'sentry-tg.routes.yaml';
+
 export const OPTIONS = {
   telegramToken: {
     env: 'SENTRY_ALERT_TELEGRAM_TOKEN',
@@ -39,7 +42,7 @@ export const OPTIONS = {
     env: 'SENTRY_ALERT_CHAT_ID',
     flag: 'chat-id',
     arg: '<id>',
-    description: 'Telegram chat id that receives alerts (-100… for groups, or @channel)',
+    description: 'Telegram chat id that receives alerts (-100… for groups, or @channel); with a routes file, the default chat (optional)',
     parse: (raw) => {
       const v = raw.trim();
       const link = /t\.me\/c\/(\d+)/.exec(v);
@@ -211,14 +214,6 @@ export const OPTIONS = {
     parse: text,
     fallback: '127.0.0.1',
   } satisfies OptionDef<string>,
-  routesFile: {
-    env: 'SENTRY_TG_ROUTES',
-    flag: 'routes',
-    arg: '<file>',
-    description: 'routes file: which project, environment or level goes to which chat or topic',
-    defaultText: 'sentry-tg.routes.yaml when present, else every alert goes to SENTRY_ALERT_CHAT_ID',
-    parse: text,
-  } satisfies OptionDef<string>,
   publicUrl: {
     env: 'PUBLIC_URL',
     flag: 'public-url',
@@ -259,6 +254,14 @@ export const OPTIONS = {
     parse: int(0, 7 * 24 * 3600),
     fallback: 300,
   } satisfies OptionDef<number>,
+  routes: {
+    env: 'SENTRY_TG_ROUTES',
+    flag: 'routes',
+    arg: '<path>',
+    description: 'routes file (YAML): which chat, topic, locale and quiet hours each alert gets; checked at start-up',
+    defaultText: './sentry-tg.routes.yaml if it exists',
+    parse: text,
+  } satisfies OptionDef<string>,
   metricsAddr: {
     env: 'SENTRY_TG_METRICS_ADDR',
     flag: 'metrics-addr',

@@ -96,11 +96,13 @@ export function createButtonJobs(ctx: DeliveryContext, sync: IssueSync, queued: 
     if (!row || row.kind !== 'alert' || !row.issueId) return job.done('gone');
     const change = job.change;
     const key = await keyOf(chatId, row.messageId);
+    // The message follows the route of the alert it shows (while retention keeps that row).
+    const dest = ctx.destinationOf(chatId, row.alertId !== null ? ((await store.row(row.alertId))?.route ?? null) : null);
 
     if (change.kind === 'menu') {
       if (!key || !actions) return job.done('gone');
       try {
-        const shown = await calls.setButtons(chatId, row.messageId, buttonsFor(viewOfRow(row), key, change.menu));
+        const shown = await calls.setButtons(chatId, row.messageId, buttonsFor(viewOfRow(row), key, change.menu, dest));
         return job.done(shown ? 'edited' : 'gone');
       } catch (err) {
         logger.warn({ chatId, err: (err as Error).message }, 'could not switch the buttons');
@@ -111,11 +113,11 @@ export function createButtonJobs(ctx: DeliveryContext, sync: IssueSync, queued: 
     let view = viewOfRow(row);
     if (change.kind === 'action') {
       // Saved before Telegram is asked: the store says what Sentry says, whatever Telegram does.
-      view = { ...view, state: applyAction(view.state, change, ctx.locale) };
+      view = { ...view, state: applyAction(view.state, change, dest.locale) };
       await saveIssueMessage(row, view, row.messageId, now());
     }
     try {
-      const messageId = await calls.editOrResend(chatId, row.messageId, row.threadId, renderIssueMessage(view, buttonsFor(view, key), ctx.locale));
+      const messageId = await calls.editOrResend(chatId, row.messageId, row.threadId, renderIssueMessage(view, buttonsFor(view, key, 'main', dest), dest.locale, dest.template));
       if (messageId !== row.messageId) await saveIssueMessage((await store.message(chatId, row.messageId)) ?? row, view, messageId, now());
       status.ok(now());
       job.done(messageId === row.messageId ? 'edited' : 'resent');

@@ -25,7 +25,7 @@ export interface CallsOptions {
 export type TelegramCalls = ReturnType<typeof createTelegramCalls>;
 
 export function createTelegramCalls({ telegram, paced, logger }: CallsOptions) {
-  function sendParams(chatId: string, threadId: number | null, r: Rendered, as: Variant, replyTo?: number): SendParams {
+  function sendParams(chatId: string, threadId: number | null, r: Rendered, as: Variant, replyTo?: number, silent = false): SendParams {
     return {
       chat_id: chatId,
       text: as.plain ? r.plain : r.html,
@@ -34,6 +34,8 @@ export function createTelegramCalls({ telegram, paced, logger }: CallsOptions) {
       ...(as.keyboard && r.buttons.length ? { reply_markup: { inline_keyboard: r.buttons } } : {}),
       ...(replyTo !== undefined ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}),
       link_preview_options: { is_disabled: true },
+      // Quiet hours: posted without a notification sound.
+      ...(silent ? { disable_notification: true } : {}),
     };
   }
 
@@ -63,8 +65,9 @@ export function createTelegramCalls({ telegram, paced, logger }: CallsOptions) {
     }
   }
 
-  async function send(chatId: string, threadId: number | null, r: Rendered, replyTo?: number): Promise<number> {
-    const msg = await withFallback((as) => telegram.sendMessage(sendParams(chatId, threadId, r, as, replyTo)), chatId);
+  /** `silent`: quiet hours, no notification sound (disable_notification). */
+  async function send(chatId: string, threadId: number | null, r: Rendered, replyTo?: number, silent = false): Promise<number> {
+    const msg = await withFallback((as) => telegram.sendMessage(sendParams(chatId, threadId, r, as, replyTo, silent)), chatId);
     return msg.message_id;
   }
 
@@ -101,7 +104,7 @@ export function createTelegramCalls({ telegram, paced, logger }: CallsOptions) {
    * Edits an issue message; if it was deleted, sends it anew (to the General topic if its topic
    * is gone too). Returns the id of the message that now shows it.
    */
-  async function editOrResend(chatId: string, messageId: number, threadId: number | null, r: Rendered): Promise<number> {
+  async function editOrResend(chatId: string, messageId: number, threadId: number | null, r: Rendered, silent = false): Promise<number> {
     try {
       await edit(chatId, messageId, r);
       return messageId;
@@ -110,10 +113,10 @@ export function createTelegramCalls({ telegram, paced, logger }: CallsOptions) {
     }
     logger.info({ chatId, messageId }, 'the issue message was deleted: sending it anew');
     try {
-      return await send(chatId, threadId, r);
+      return await send(chatId, threadId, r, undefined, silent);
     } catch (err) {
       if (threadId === null || classifyTelegramError(err).kind !== 'thread-gone') throw err;
-      return send(chatId, null, r);
+      return send(chatId, null, r, undefined, silent);
     }
   }
 

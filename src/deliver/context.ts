@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { AsyncStore } from '../store/async-store.js';
 import type { TelegramStatus } from '../telegram/reachability.js';
 import type { TelegramCalls } from './calls.js';
+import type { DestinationOf } from './destinations.js';
 import type { BackoffConfig, createPacer } from './pacing.js';
 
 export interface StormConfig {
@@ -35,7 +36,9 @@ export interface DeliveryContext {
   actions: ActionsConfig | null;
   /** The short key a message's buttons carry in callback_data. */
   newKey: () => string;
-  /** The language of messages, buttons and status lines. */
+  /** The language of messages, buttons and status lines where no route says otherwise. */
   locale: Locale;
+  /** A target's locale, template set and quiet hours, by chat and the route that chose it. */
+  destinationOf: DestinationOf;
   calls: TelegramCalls;
 }

@@ -4,6 +4,7 @@ import { rowKind } from '../issue/state.js';
 import { renderDigest, type DigestLine, type Rendered } from '../render/render.js';
 import type { MessageRow } from '../store/store.js';
 import type { DeliveryContext } from './context.js';
+import { silentAt, type DestinationSettings } from './destinations.js';
 import { NO_STATE } from './message-rows.js';
 import type { Planner, Unit } from './planning.js';
 
@@ -19,12 +20,18 @@ export function createDigests(ctx: DeliveryContext, planner: Pick<Planner, 'aler
   const { send, edit } = calls;
   const { alertOf } = planner;
 
-  function digestRender(content: DigestContent): Rendered {
+  function digestRender(content: DigestContent, dest: DestinationSettings): Rendered {
     return renderDigest(
       content.lines.map((l) => ({ ...l, title: l.count > 1 ? `${l.title} ×${l.count}` : l.title })),
       storm.digestMaxLines,
-      ctx.locale,
+      dest.locale,
+      dest.template,
     );
+  }
+
+  /** A digest is posted as its first alert's target (one chat, one place). */
+  function destOf(chatId: string, units: Unit[]): DestinationSettings {
+    return ctx.destinationOf(chatId, units[0]?.rows[0]?.route ?? null);
   }
 
   async function sendDigest(chatId: string, units: Unit[]): Promise<void> {
@@ -37,7 +44,10 @@ export function createDigests(ctx: DeliveryContext, planner: Pick<Planner, 'aler
       ),
     };
     const rows = units.flatMap((u) => u.rows);
-    const messageId = await send(chatId, units[0]!.rows[0]!.threadId, digestRender(content));
+    const dest = destOf(chatId, units);
+    // Silent only when no line is of a loud level.
+    const silent = silentAt(dest, content.lines.map((l) => l.level), now());
+    const messageId = await send(chatId, units[0]!.rows[0]!.threadId, digestRender(content, dest), undefined, silent);
     const at = now();
     await store.transaction(async (tx) => {
       await tx.saveMessage({
@@ -61,7 +71,7 @@ export function createDigests(ctx: DeliveryContext, planner: Pick<Planner, 'aler
       counted += n;
     }
     const rows = units.flatMap((u) => u.rows);
-    if (counted > 0) await edit(chatId, msg.messageId, digestRender(content));
+    if (counted > 0) await edit(chatId, msg.messageId, digestRender(content, destOf(chatId, units)));
     const at = now();
     await store.transaction(async (tx) => {
       await tx.saveMessage({ ...msg, count: msg.count + counted, lastSeen: at, content: JSON.stringify(content), updatedAt: at });

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { Locale } from '../i18n/index.js';
 import { KEY_LENGTH } from '../issue/actions.js';
 import type { Logger } from '../log/logger.js';
+import type { RoutesConfig } from '../route/config.js';
 import type { AsyncStore, ReplicaCoordination } from '../store/async-store.js';
 import type { TelegramStatus } from '../telegram/reachability.js';
 import type { SendParams } from '../telegram/types.js';
@@ -20,6 +21,7 @@ import { createButtonJobs, type ChangeOutcome, type MessageChange, type ReplyOut
 import { createTelegramCalls, type CallsOptions } from './calls.js';
 import { createChatRound } from './chat-round.js';
 import { DEFAULT_STORM, type ActionsConfig, type DeliveryContext, type StormConfig } from './context.js';
+import { destinationsOf } from './destinations.js';
 import { createDigests } from './digests.js';
 import { createIssueSync } from './issue-sync.js';
 import { createPacer, DEFAULT_BACKOFF, DEFAULT_PACING, type BackoffConfig, type PacingConfig } from './pacing.js';
@@ -62,6 +64,8 @@ export interface DispatcherOptions {
   onRound?: () => void;
   /** How often the outbox is re-read (default 30 s; 1.5 s with replicas, whose webhooks land elsewhere too). */
   rescanMs?: number;
+  /** The routes: each target's locale, template set and quiet hours (see destinations.ts). */
+  routes?: RoutesConfig;
 }
 
 // Answers beyond this many waiting for one chat are dropped: a flood of /status must not hold
@@ -113,6 +117,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     actions: opts.actions ?? null,
     newKey: opts.newKey ?? newKey,
     locale: opts.locale ?? 'en',
+    destinationOf: destinationsOf(opts.routes, opts.locale ?? 'en'),
     calls: createTelegramCalls({ telegram: opts.telegram, paced: turns.paced, logger: opts.logger }),
   };
   const { store, logger } = ctx;

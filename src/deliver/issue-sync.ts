@@ -11,6 +11,7 @@ import { render } from '../render/render.js';
 import type { AsyncStore } from '../store/async-store.js';
 import type { MessageRow } from '../store/store.js';
 import type { DeliveryContext } from './context.js';
+import { silentAt, type DestinationSettings } from './destinations.js';
 import { NO_STATE, stateColumns, viewOfRow, type AlertContent } from './message-rows.js';
 import type { Planner, Unit } from './planning.js';
 
@@ -22,8 +23,13 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
   const { alertOf } = planner;
 
   /** The action keyboard when write-back is on and the message has a key; else the link button. */
-  function buttonsFor(view: IssueView, key: string | null, menu: Menu = 'main') {
-    return actions && key ? actionKeyboard(view.state.status, key, view.body.url, menu, ctx.locale) : undefined;
+  function buttonsFor(view: IssueView, key: string | null, menu: Menu = 'main', dest: DestinationSettings = ctx.destinationOf('', null)) {
+    return actions && key ? actionKeyboard(view.state.status, key, view.body.url, menu, dest.locale) : undefined;
+  }
+
+  /** The unit's target settings: the route of its first row (all rows of a chat unit share a place). */
+  function destOf(chatId: string, unit: Unit): DestinationSettings {
+    return ctx.destinationOf(chatId, unit.rows[0]?.route ?? null);
   }
 
   async function keyOf(chatId: string, messageId: number): Promise<string | null> {
@@ -51,8 +57,9 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
     const last = unit.rows[unit.rows.length - 1]!;
     const alert = await alertOf(first);
     const count = unit.rows.length;
-    const rendered = render(alert, count > 1 ? { repeat: { count, lastSeen: clock(last.receivedAt) } } : {}, ctx.locale);
-    const messageId = await send(chatId, first.threadId, rendered);
+    const dest = destOf(chatId, unit);
+    const rendered = render(alert, count > 1 ? { repeat: { count, lastSeen: clock(last.receivedAt) } } : {}, dest.locale, dest.template);
+    const messageId = await send(chatId, first.threadId, rendered, undefined, silentAt(dest, [alert.level], now()));
     const at = now();
     await store.transaction(async (tx) => {
       await tx.saveMessage({
@@ -72,7 +79,9 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
     const issueId = issueIdOf(unit.groupKey);
     const key = actions && issueId ? newKey() : null;
     const previous = p.reply ? unit.existing : null;
-    const messageId = await send(chatId, first.threadId, renderIssueMessage(p.view, buttonsFor(p.view, key), ctx.locale), previous?.messageId);
+    const dest = destOf(chatId, unit);
+    const rendered = renderIssueMessage(p.view, buttonsFor(p.view, key, 'main', dest), dest.locale, dest.template);
+    const messageId = await send(chatId, first.threadId, rendered, previous?.messageId, silentAt(dest, [p.view.body.level], now()));
     const at = now();
     await store.transaction(async (tx) => {
       await tx.saveMessage({
@@ -100,10 +109,14 @@ export function createIssueSync(ctx: DeliveryContext, planner: Pick<Planner, 'al
     const oldKey = await keyOf(chatId, row.messageId);
     // A message sent while write-back was off gets its buttons on its next change.
     const key = oldKey ?? (actions && row.issueId ? newKey() : null);
-    const before = renderIssueMessage(viewOfRow(row), buttonsFor(viewOfRow(row), oldKey), ctx.locale);
-    const after = renderIssueMessage(p.view, buttonsFor(p.view, key), ctx.locale);
+    const dest = destOf(chatId, unit);
+    const before = renderIssueMessage(viewOfRow(row), buttonsFor(viewOfRow(row), oldKey, 'main', dest), dest.locale, dest.template);
+    const after = renderIssueMessage(p.view, buttonsFor(p.view, key, 'main', dest), dest.locale, dest.template);
     // A webhook that changes nothing visible (Sentry confirming our own Resolve) costs no call.
-    const messageId = sameRendering(before, after) ? row.messageId : await editOrResend(chatId, row.messageId, rows[0]!.threadId, after);
+    // An edit rings no bell; a message sent anew (the old one was deleted) follows quiet hours.
+    const messageId = sameRendering(before, after)
+      ? row.messageId
+      : await editOrResend(chatId, row.messageId, rows[0]!.threadId, after, silentAt(dest, [p.view.body.level], now()));
     const at = now();
     await store.transaction(async (tx) => {
       await saveIssueMessage(row, p.view, messageId, at, tx);

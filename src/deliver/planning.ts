@@ -21,7 +21,7 @@ export interface Unit {
 
 export type Planner = ReturnType<typeof createPlanner>;
 
-export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 'storm' | 'locale'>) {
+export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 'storm' | 'destinationOf'>) {
   const { store, logger, storm } = ctx;
 
   async function unitsOf(chatId: string, rows: PendingRow[], at: number): Promise<Unit[]> {
@@ -116,7 +116,7 @@ export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 's
       return muted ? null : undefined;
     }
     const current = unit.existing ? viewOfRow(unit.existing) : null;
-    const p = planIssue(current, rows, { muted, now: at, windowMs: storm.windowMs, locale: ctx.locale });
+    const p = planIssue(current, rows, { muted, now: at, windowMs: storm.windowMs, locale: ctx.destinationOf(chatId, unit.rows[0]?.route ?? null).locale });
     if (p.do === 'send' && p.reply && !p.regression && unit.existing) {
       // A late repeat whose issue a newer digest already lists: it adds to that line.
       const digest = await recentDigest(chatId, unit.groupKey!, at);

@@ -25,11 +25,16 @@ export interface MetricsInput {
 export interface Metrics {
   onWebhook: WebhookObserver;
   onTelegramCall: CallObserver;
+  /** An accepted webhook got new rows for these routes (one per target; names from the routes file). */
+  onRouted(routes: readonly string[]): void;
+  /** An alert matched no route and there is no default: acknowledged, not posted. */
+  onUnrouted(): void;
   /** The exposition text and its content type. */
   scrape(): Promise<{ text: string; contentType: string }>;
 }
 
-// One target route today (the chat from .env); the routes file will name more.
+// The route label of the queue gauges: the queue is one for every route. Alerts sent to the
+// default chat (or, without a routes file, the chat from .env) count under this route name.
 export const DEFAULT_ROUTE = 'default';
 
 /** The outcome label of each way a webhook ends (the type keeps this table complete). */
@@ -37,6 +42,7 @@ export const OUTCOME_LABELS: Record<WebhookOutcome, string> = {
   accepted: 'accepted',
   duplicate: 'duplicate',
   'ignored: other project': 'out_of_scope',
+  unrouted: 'unrouted',
   'rejected: malformed URL': 'bad_request',
   'rejected: method': 'method_not_allowed',
   'rejected: too large': 'too_large',
@@ -103,6 +109,19 @@ export function createMetrics(input: MetricsInput): Metrics {
     registers,
   });
 
+  // Route names come from the routes file (never the network), so the series stay few.
+  const routed = new Counter({
+    name: 'sentry_tg_routed_alerts_total',
+    help: 'Alerts accepted for posting, by route (one per target chat: a fan-out counts in each route; default: the default chat).',
+    labelNames: ['route'] as const,
+    registers,
+  });
+  const unrouted = new Counter({
+    name: 'sentry_tg_unrouted_alerts_total',
+    help: 'Alerts that matched no route with no default chat: acknowledged, logged and not posted (/health: unrouted).',
+    registers,
+  });
+
   // Read once at the start of each scrape, so every gauge shows the same moment.
   let current: Figures | null = null;
   let scrapedAtMs = 0;
@@ -154,6 +173,12 @@ export function createMetrics(input: MetricsInput): Metrics {
       if (result !== '429') return;
       rateLimited.inc();
       if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0) retryAfter.inc(retryAfterSeconds);
+    },
+    onRouted(routes) {
+      for (const route of routes) routed.inc({ route });
+    },
+    onUnrouted() {
+      unrouted.inc();
     },
     async scrape() {
       current = input.figures();

@@ -86,8 +86,11 @@ export interface HealthInput {
   buttonsOff: string | null;
   acting: () => Acting | null;
   now: () => number;
-  /** Projects posted (empty: all) and org-wide webhooks of other projects ignored since start. */
-  scope: () => { projects: string[]; outOfScope: number };
+  /**
+   * Projects posted (empty: all), org-wide webhooks of other projects ignored since start, and
+   * alerts no route matched with no default chat (acknowledged, logged, not posted) since start.
+   */
+  scope: () => { projects: string[]; outOfScope: number; unrouted?: number };
 }
 
 export function healthOf(input: HealthInput): () => Health {
@@ -99,6 +102,8 @@ export function healthOf(input: HealthInput): () => Health {
     if (!input.webhookSecret) warnings.push('SENTRY_WEBHOOK_SECRET is not set: unsigned requests are accepted');
     if (q.parked > 0) warnings.push(`${q.parked} alert(s) could not be delivered; last reason: ${q.lastParked?.reason}`);
     if (tg.reachable === false) warnings.push(`Telegram is not answering: ${tg.lastError?.message}`);
+    const unrouted = input.scope().unrouted ?? 0;
+    if (unrouted > 0) warnings.push(`${unrouted} alert(s) matched no route and were not posted: add a route or a default chat to the routes file`);
     const storeFailure = storage.failure() ?? input.figures.failure();
     const replica = input.replica();
     if (storeFailure) {
@@ -127,6 +132,8 @@ export function healthOf(input: HealthInput): () => Health {
       projects: input.scope().projects.length ? input.scope().projects : 'all',
       // Org-wide webhooks of other projects, acknowledged and not posted (since start).
       outOfScope: input.scope().outOfScope,
+      // Alerts no route matched and no default chat took: acknowledged and logged, not posted.
+      unrouted,
       queue: {
         pending: q.pending,
         muted: q.muted,

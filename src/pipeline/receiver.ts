@@ -16,7 +16,7 @@ import { UserError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
 import type { MetricsListener } from '../metrics/listener.js';
-import { loadTemplates } from '../render/templates.js';
+import { loadTemplates, TemplatesError, unknownTemplateSets } from '../render/templates.js';
 import { startStorageProbe } from '../receive/storage-status.js';
 import { describeScope, inScope, scopeProjects } from '../route/scope.js';
 import { listen } from '../receive/listen.js';
@@ -29,9 +29,12 @@ import { openStore, type FdatasyncFn, type FsyncMode } from '../store/store.js';
 import { tunnelError, type Tunnel } from '../tunnel/ngrok.js';
 import { VERSION } from '../version.js';
 import { figuresOf, healthOf, queueFigures } from './health.js';
+import type { RoutesConfig } from '../route/config.js';
+import { routeChats, startRoutes } from './routes.js';
 import { wirePipeline } from './wire.js';
 
-export type ServeSettings = Settings & { telegramToken: string; chatId: string };
+/** SENTRY_ALERT_CHAT_ID may be absent when a routes file names the chats. */
+export type ServeSettings = Settings & { telegramToken: string };
 
 export interface ReceiverOptions {
   settings: ServeSettings;
@@ -54,6 +57,13 @@ export interface ReceiverOptions {
   /** With SENTRY_TG_DATABASE_URL: how long a chat lease and the update-reading lease last. */
   chatLeaseMs?: number;
   leadLeaseMs?: number;
+  /** Where a relative SENTRY_TG_ROUTES and the default routes file are found; process.cwd() by default. */
+  cwd?: string;
+  /**
+   * These routes instead of reading any routes file (setup's proof posts to the chat it just
+   * set up: `singleChatRoutes(chatId, topicId)`).
+   */
+  routes?: RoutesConfig;
 }
 
 export interface Receiver {
@@ -130,6 +140,17 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   const startedAtMs = Date.now();
   // A broken template is a start-up error with file:line, before anything is opened.
   loadTemplates(settings.templates);
+  // Checked before anything opens or listens: a broken routes file is a start-up error.
+  const { routes, file: routesFile } = opts.routes
+    ? { routes: opts.routes, file: null }
+    : startRoutes({ path: settings.routes, cwd: opts.cwd ?? process.cwd(), chatId: settings.chatId, topicId: settings.topicId });
+  const alertChats = routeChats(routes);
+  // A route naming a template set that is not there is a start-up error too, not a 3 a.m. surprise.
+  const missingSets = unknownTemplateSets([
+    ...routes.routes.flatMap((r) => (r.template ? [{ where: `route "${r.name}"`, set: r.template }] : [])),
+    ...(routes.default?.template ? [{ where: 'default', set: routes.default.template }] : []),
+  ]);
+  if (missingSets.length > 0) throw new TemplatesError(settings.templates ?? '(not set)', missingSets);
   const dataDir = isAbsolute(settings.dataDir) ? settings.dataDir : resolve(settings.dataDir);
   const { store, replicas, where } = await openReceiverStore(opts, dataDir);
   const figures = queueFigures(store, Date.now);
@@ -150,11 +171,17 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   const buttonsOff = buttonsOffReason(settings);
   const projects = scopeProjects(settings.sentryProject);
   let outOfScope = 0;
+  let unrouted = 0;
   const pipeline = wirePipeline({
     store,
     telegram,
     logger: logger.child({ part: 'deliver' }),
-    routeConfig: { chatId: settings.chatId, topicId: settings.topicId },
+    routes,
+    onUnrouted: () => {
+      unrouted++;
+      metrics?.onUnrouted();
+    },
+    ...(metrics ? { onRouted: metrics.onRouted } : {}),
     ...(opts.pacing ? { pacing: opts.pacing } : {}),
     ...(opts.storm ? { storm: opts.storm } : {}),
     actions: buttonsOff === null && settings.sentryOrg ? { org: settings.sentryOrg } : null,
@@ -189,7 +216,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     buttonsOff,
     acting: () => acting,
     now: Date.now,
-    scope: () => ({ projects, outOfScope }),
+    scope: () => ({ projects, outOfScope, unrouted }),
   });
 
   const { server, port, localUrl } = await listen({
@@ -263,7 +290,9 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       dispatcher,
       sentry,
       buttonsOff,
-      chatId: settings.chatId,
+      // Commands are taken in every chat a route (or the default) posts to; others are ignored.
+      chatId: settings.chatId ?? alertChats[0]!,
+      chatIds: alertChats,
       allowedUsers: settings.allowedUsers,
       locale: settings.locale,
       botUsername: () => botUsername,
@@ -324,6 +353,13 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   if (metricsListener) logger.info(`metrics on ${metricsListener.url}/metrics`);
   if (publicUrl) logger.info(`public webhook URL: ${publicUrl}${WEBHOOK_PATH} (plugin callback: ${pluginCallbackUrl(publicUrl, settings.webhookSecret)})`);
   if (!settings.webhookSecret) logger.warn('SENTRY_WEBHOOK_SECRET is not set: anyone who can reach this port can post alerts');
+  if (routesFile) {
+    logger.info(
+      { routes: routes.routes.map((r) => r.name), default: routes.default?.chatId ?? null },
+      `routes from ${routesFile}: ${routes.routes.length} route(s)${routes.default ? `, default chat ${routes.default.chatId}` : ', no default: alerts no route matches are counted as unrouted in /health'}`,
+    );
+    for (const warning of routes.warnings) logger.warn(`routes: ${warning}`);
+  }
   if (projects.length) logger.info(describeScope(projects));
   else logger.warn(`${describeScope(projects)}; set it to a comma-separated list of project slugs to post only those`);
 

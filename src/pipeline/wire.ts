@@ -8,12 +8,15 @@ import type { Logger } from '../log/logger.js';
 import type { Alert } from '../normalise/alert.js';
 import { createIntake, type Intake } from '../receive/intake.js';
 import { createStorageStatus, type StorageStatus } from '../receive/storage-status.js';
+import type { RoutesConfig } from '../route/config.js';
 import type { RouteConfig } from '../route/route.js';
 import type { AsyncStore } from '../store/async-store.js';
 
 export type PipelineOptions = Omit<DispatcherOptions, 'status' | 'logger' | 'store'> & {
   store: AsyncStore;
-  routeConfig: RouteConfig;
+  /** Where alerts go: the checked routes file, or the single chat from .env (`routeConfig`). */
+  routes?: RoutesConfig;
+  routeConfig?: RouteConfig;
   /** The dispatcher's log. */
   logger: Logger;
   /** The intake's clock (receivedAt, storage failures); Date.now by default. */
@@ -22,6 +25,10 @@ export type PipelineOptions = Omit<DispatcherOptions, 'status' | 'logger' | 'sto
   inScope?: (alert: Alert) => boolean;
   /** Called after each commit of webhooks (to refresh the figures /health shows). */
   onStored?: () => void;
+  /** An alert no route took (and no default): counted and logged by the caller. */
+  onUnrouted?: (alert: Alert) => void;
+  /** New rows by route, once on disk (metrics). */
+  onRouted?: (routes: readonly string[]) => void;
 };
 
 export interface Pipeline {
@@ -36,17 +43,19 @@ export interface Pipeline {
 
 /** Builds the pipeline; the dispatcher is not started (the caller starts it when ready). */
 export function wirePipeline(opts: PipelineOptions): Pipeline {
-  const { routeConfig, now = Date.now, inScope, onStored, ...dispatcherOptions } = opts;
+  const { routes, routeConfig, now = Date.now, inScope, onUnrouted, onRouted, onStored, ...dispatcherOptions } = opts;
+  if (!routes && !routeConfig) throw new Error('wirePipeline needs routes or routeConfig');
   const telegramStatus = createTelegramStatus();
   const dispatcher = createDispatcher({
     ...dispatcherOptions,
+    ...(routes ? { routes } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     status: telegramStatus,
   });
   const storage = createStorageStatus();
   const intake = createIntake({
     store: opts.store,
-    routeConfig,
+    ...(routes ? { routes } : { routeConfig: routeConfig! }),
     now,
     onAccepted: (chatIds) => {
       dispatcher.wake(chatIds);
@@ -54,6 +63,8 @@ export function wirePipeline(opts: PipelineOptions): Pipeline {
     },
     storage,
     ...(inScope ? { inScope } : {}),
+    ...(onUnrouted ? { onUnrouted } : {}),
+    ...(onRouted ? { onRouted } : {}),
   });
   return { store: opts.store, intake, dispatcher, telegramStatus, storage };
 }

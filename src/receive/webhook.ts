@@ -28,6 +28,7 @@ export type WebhookOutcome =
   | 'accepted'
   | 'duplicate'
   | 'ignored: other project'
+  | 'unrouted'
   | 'rejected: malformed URL'
   | 'rejected: method'
   | 'rejected: too large'
@@ -187,6 +188,15 @@ export function createWebhookHandler(deps: WebhookDeps): WebhookHandler {
           if (accepted.outOfScope) {
             sendJson(res, 200, { status: 'ok', id: null, ignored: 'project not in SENTRY_PROJECT' });
             return done(200, 'ignored: other project', { action: accepted.alert.action, project: accepted.alert.project });
+          }
+          if (accepted.unrouted) {
+            sendJson(res, 200, { status: 'ok', id: null, unrouted: true });
+            // Never silently dropped: one warning per alert, and /health counts it.
+            logger.warn(
+              { requestId, resource: accepted.alert.resource, project: accepted.alert.project ?? null },
+              'alert matched no route and the routes file has no default: not posted (add a route or a default)',
+            );
+            return done(200, 'unrouted', { action: accepted.alert.action, project: accepted.alert.project });
           }
           sendJson(res, accepted.duplicate ? 200 : 202, { status: 'ok', id: accepted.id, duplicate: accepted.duplicate });
           // A known resource in a shape we do not read: delivered with what could be found.

@@ -1,17 +1,7 @@
-// Which chat and topic an alert goes to. One target today; routing by project, environment,
-// level or resource will grow here without touching the receiver or the dispatcher.
-import type { Alert } from '../normalise/alert.js';
-
-export interface Target {
-  chatId: string;
-  threadId: number | null;
-}
+// The single chat (and topic) from .env, as the intake and test-send take it when there is no
+// routes file: it becomes singleChatRoutes (config.ts), and match.ts picks the targets.
 
 export interface RouteConfig {
   chatId: string;
   topicId?: number | undefined;
-}
-
-export function route(_alert: Alert, config: RouteConfig): Target {
-  return { chatId: config.chatId, threadId: config.topicId ?? null };
 }

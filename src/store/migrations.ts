@@ -151,4 +151,16 @@ export const MIGRATIONS: string[] = [
   DROP INDEX messages_group;
   CREATE INDEX messages_group ON messages(group_key, chat_id, message_id);
   `,
+
+  // 5: routes. One alert may go to several chats (and forum topics), one row per target: the
+  // idempotency keys are per target, so a redelivered webhook still adds no row anywhere, and
+  // the route that chose the target is kept (its locale, template and quiet hours apply at send
+  // time). ifnull(thread_id, 0): NULLs are distinct in a unique index; no topic has id 0.
+  `
+  ALTER TABLE outbox ADD COLUMN route TEXT;
+  DROP INDEX outbox_request_id;
+  DROP INDEX outbox_dedup_key;
+  CREATE UNIQUE INDEX outbox_request_id ON outbox(request_id, chat_id, ifnull(thread_id, 0)) WHERE request_id IS NOT NULL;
+  CREATE UNIQUE INDEX outbox_dedup_key ON outbox(dedup_key, chat_id, ifnull(thread_id, 0)) WHERE dedup_key IS NOT NULL;
+  `,
 ];

@@ -14,6 +14,8 @@ export interface NewAlertRow {
   groupKey: string | null;
   /** The normalised alert as JSON, read back by delivery; null leaves delivery to normalise the body. */
   alert?: string | null;
+  /** The route that chose this target (`default` for the default chat); null without a routes file. */
+  route?: string | null;
 }
 
 /** A waiting alert without its body (bodies are read only for the rows being rendered). */
@@ -27,6 +29,8 @@ export interface PendingRow {
   groupKey: string | null;
   attempts: number;
   nextAttemptAt: number;
+  /** The route that chose this target; null for rows from before routes (schema 4). */
+  route: string | null;
 }
 
 export interface StoreStats {
@@ -42,8 +46,8 @@ export interface StoreStats {
 export function outboxRepository(db: Db) {
   const q = {
     insert: db.prepare(
-      `INSERT OR IGNORE INTO outbox (received_at, request_id, dedup_key, resource, action, body, chat_id, thread_id, group_key, next_attempt_at, alert)
-       VALUES (@receivedAt, @requestId, @dedupKey, @resource, @action, @body, @chatId, @threadId, @groupKey, @receivedAt, @alert)`,
+      `INSERT OR IGNORE INTO outbox (received_at, request_id, dedup_key, resource, action, body, chat_id, thread_id, group_key, next_attempt_at, alert, route)
+       VALUES (@receivedAt, @requestId, @dedupKey, @resource, @action, @body, @chatId, @threadId, @groupKey, @receivedAt, @alert, @route)`,
     ),
     dueChats: db.prepare(
       `SELECT chat_id AS chatId, MIN(next_attempt_at) AS dueAt FROM outbox WHERE state = 'pending' GROUP BY chat_id`,
@@ -53,7 +57,7 @@ export function outboxRepository(db: Db) {
     content: db.prepare(`SELECT body, alert FROM outbox WHERE id = ?`),
     pendingFor: db.prepare(
       `SELECT id, received_at AS receivedAt, resource, action, chat_id AS chatId, thread_id AS threadId,
-              group_key AS groupKey, attempts, next_attempt_at AS nextAttemptAt
+              group_key AS groupKey, attempts, next_attempt_at AS nextAttemptAt, route
        FROM outbox WHERE state = 'pending' AND chat_id = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
     ),
     finish: db.prepare(
@@ -68,8 +72,18 @@ export function outboxRepository(db: Db) {
       `UPDATE outbox SET state = 'parked', last_error = @reason, done_at = @now
        WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'pending'`,
     ),
-    moveChat: db.prepare(`UPDATE outbox SET chat_id = @to WHERE chat_id = @from AND state = 'pending'`),
-    dropThread: db.prepare(`UPDATE outbox SET thread_id = NULL WHERE chat_id = @chatId AND thread_id = @threadId AND state = 'pending'`),
+    // OR IGNORE, then `merged`: with routes, the same alert may already wait for the place it
+    // moves to (the unique keys are per chat and topic); it is posted there once.
+    moveChat: db.prepare(`UPDATE OR IGNORE outbox SET chat_id = @to WHERE chat_id = @from AND state = 'pending'`),
+    dropThread: db.prepare(`UPDATE OR IGNORE outbox SET thread_id = NULL WHERE chat_id = @chatId AND thread_id = @threadId AND state = 'pending'`),
+    settleLeftInChat: db.prepare(
+      `UPDATE outbox SET state = 'merged', done_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000, last_error = 'already waiting for ' || @to
+       WHERE chat_id = @from AND state = 'pending'`,
+    ),
+    settleLeftInThread: db.prepare(
+      `UPDATE outbox SET state = 'merged', done_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000, last_error = 'already waiting for the General topic'
+       WHERE chat_id = @chatId AND thread_id = @threadId AND state = 'pending'`,
+    ),
     attempt: db.prepare(`INSERT INTO attempts (outbox_id, at, outcome, detail) VALUES (?, ?, ?, ?)`),
     mutedSince: db.prepare(
       `SELECT COUNT(*) AS n FROM outbox WHERE state = 'muted' AND chat_id = ? AND group_key = ? AND done_at >= ?`,
@@ -82,7 +96,7 @@ export function outboxRepository(db: Db) {
     recentFailures: db.prepare(
       `SELECT outbox_id AS alertId, at, outcome, detail FROM attempts WHERE outcome NOT IN ('sent', 'edited', 'merged', 'muted') AND at >= ? ORDER BY at DESC LIMIT ?`,
     ),
-    row: db.prepare(`SELECT id, state, message_id AS messageId, chat_id AS chatId, last_error AS lastError FROM outbox WHERE id = ?`),
+    row: db.prepare(`SELECT id, state, message_id AS messageId, chat_id AS chatId, last_error AS lastError, route FROM outbox WHERE id = ?`),
     // `state <> 'pending'` lets SQLite use the partial index outbox_done instead of scanning every row.
     prune: db.prepare(`DELETE FROM outbox WHERE state <> 'pending' AND state IN ('sent', 'merged', 'muted') AND done_at < ?`),
     pruneAttempts: db.prepare(`DELETE FROM attempts WHERE at < ?`),
@@ -92,7 +106,7 @@ export function outboxRepository(db: Db) {
     /** Commits the rows in one transaction (one fsync). Returns, per row, its id or `duplicate`. */
     acceptMany: transactional(db, (rows: NewAlertRow[]): { id: number | null; duplicate: boolean }[] =>
       rows.map((r) => {
-        const res = q.insert.run(r.alert === undefined ? { ...r, alert: null } : r);
+        const res = q.insert.run({ ...r, alert: r.alert ?? null, route: r.route ?? null });
         return res.changes === 1 ? { id: Number(res.lastInsertRowid), duplicate: false } : { id: null, duplicate: true };
       }),
     ),
@@ -137,19 +151,21 @@ export function outboxRepository(db: Db) {
       q.attempt.run(id, now, outcome, detail);
     },
     /** Everything still waiting for `from` goes to `to` (see chats.ts for the record of it). */
-    moveChat(from: string, to: string): void {
+    moveChat: transactional(db, (from: string, to: string): void => {
       q.moveChat.run({ from, to });
-    },
+      q.settleLeftInChat.run({ from, to });
+    }),
     /** The forum topic is gone: everything waiting for it goes to the General topic. */
-    dropThread(chatId: string, threadId: number): void {
+    dropThread: transactional(db, (chatId: string, threadId: number): void => {
       q.dropThread.run({ chatId, threadId });
-    },
+      q.settleLeftInThread.run({ chatId, threadId });
+    }),
     mutedSince(chatId: string, groupKey: string, since: number): number {
       return (q.mutedSince.get(chatId, groupKey, since) as { n: number }).n;
     },
     row(id: number) {
       return q.row.get(id) as
-        | { id: number; state: string; messageId: number | null; chatId: string; lastError: string | null }
+        | { id: number; state: string; messageId: number | null; chatId: string; lastError: string | null; route: string | null }
         | undefined;
     },
     stats(): StoreStats {

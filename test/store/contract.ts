@@ -63,7 +63,7 @@ export function storeContract(open: StoreFactory): void {
       alertRow({ receivedAt: 200, chatId: '42' }),
     ]);
     expect(await store.pendingFor('-1', 250, 10)).toEqual([
-      { id: a!.id, receivedAt: 100, resource: 'event_alert', action: 'triggered', chatId: '-1', threadId: 7, groupKey: 'issue:9', attempts: 0, nextAttemptAt: 100 },
+      { id: a!.id, receivedAt: 100, resource: 'event_alert', action: 'triggered', chatId: '-1', threadId: 7, groupKey: 'issue:9', attempts: 0, nextAttemptAt: 100, route: null },
     ]);
     expect((await store.pendingFor('-1', 300, 10)).map((r) => r.id)).toEqual([a!.id, b!.id]);
     expect((await store.pendingFor('-1', 300, 1)).map((r) => r.id)).toEqual([a!.id]);
@@ -81,7 +81,7 @@ export function storeContract(open: StoreFactory): void {
     const ids = (await store.acceptMany([1, 2, 3, 4, 5].map((i) => alertRow({ receivedAt: i * 10, dedupKey: `k${i}`, groupKey: 'g' })))).map((r) => r.id!);
     await store.finish([ids[0]!, ids[1]!], 'sent', 77, 1000);
     await store.finish([ids[0]!], 'merged', 99, 1100); // already done: unchanged
-    expect(await store.row(ids[0]!)).toEqual({ id: ids[0], state: 'sent', messageId: 77, chatId: '-100', lastError: null });
+    expect(await store.row(ids[0]!)).toEqual({ id: ids[0], state: 'sent', messageId: 77, chatId: '-100', lastError: null, route: null });
     await store.retryLater([ids[2]!], 5000, 'Too Many Requests', 1200);
     expect(await store.pendingFor('-100', 4999, 10)).toEqual([expect.objectContaining({ id: ids[3] }), expect.objectContaining({ id: ids[4] })]);
     expect(await store.pendingFor('-100', 5000, 10)).toContainEqual(expect.objectContaining({ id: ids[2], attempts: 1, nextAttemptAt: 5000 }));
@@ -119,6 +119,29 @@ export function storeContract(open: StoreFactory): void {
     expect(await store.migratedTo('-1005')).toBeNull();
     expect(await store.pendingFor('-5', 5000, 10)).toEqual([]);
     expect(await store.pendingFor('-1005', 5000, 10)).toHaveLength(2);
+  });
+
+  it('keeps one row per target: the same Request-ID fans out to two chats and topics, once each', async () => {
+    const targets = [
+      { chatId: '-1', threadId: null, route: 'backend' },
+      { chatId: '-2', threadId: 7, route: 'frontend' },
+      { chatId: '-2', threadId: null, route: 'default' },
+    ];
+    const first = await store.acceptMany(targets.map((t) => alertRow({ requestId: 'r1', dedupKey: 'e1', ...t })));
+    expect(first.map((r) => r.duplicate)).toEqual([false, false, false]);
+    const again = await store.acceptMany(targets.map((t) => alertRow({ requestId: 'r1', dedupKey: 'e1', ...t })));
+    expect(again.map((r) => r.duplicate)).toEqual([true, true, true]);
+    const rows = await store.pendingFor('-2', 5000, 10);
+    expect(rows.map((r) => [r.threadId, r.route])).toEqual([[7, 'frontend'], [null, 'default']]);
+    expect((await store.row(first[0]!.id!))?.route).toBe('backend');
+    // The topic is deleted while the same alert also waits for the General topic: posted there once.
+    await store.dropThread('-2', 7);
+    expect((await store.pendingFor('-2', 5000, 10)).map((r) => r.id)).toEqual([first[2]!.id]);
+    expect((await store.row(first[1]!.id!))?.state).toBe('merged');
+    // The chat moves to where a copy already waits: one copy stays pending there.
+    await store.migrateChat('-1', '-2', 2000);
+    expect((await store.pendingFor('-2', 5000, 10)).map((r) => r.id)).toEqual([first[2]!.id]);
+    expect((await store.row(first[0]!.id!))?.state).toBe('merged');
   });
 
   it('keeps one message per issue and finds it by group and by short id', async () => {

@@ -30,7 +30,7 @@ const REACH_WARNING = /: never matches: /;
 export function readRoutes(env: DoctorEnv): RoutesFound {
   const t = cliText(env.loaded.settings.locale);
   const title = t('doctor.title.routes-file');
-  const { path, explicit } = routesFilePath(env.loaded.settings.routesFile, env.cwd);
+  const { path, explicit } = routesFilePath(env.loaded.settings.routes, env.cwd);
   const file = shown(path, env.cwd);
   let config: RoutesConfig | null;
   try {

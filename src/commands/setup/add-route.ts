@@ -165,7 +165,7 @@ export async function addRouteCommand(ctx: SetupContext, loaded: Loaded, flags: 
   const scopeRaw = fromSetup('sentryProject');
   if (st.telegramToken === undefined) throw needs(t, envName, OPTIONS.telegramToken.env);
 
-  const { path: routesPath } = routesFilePath(st.routesFile, ctx.cwd);
+  const { path: routesPath } = routesFilePath(st.routes, ctx.cwd);
   const routesName = relative(ctx.cwd, routesPath) || routesPath;
   const existing = existsSync(routesPath) ? readFileSync(routesPath, 'utf8') : null;
   // A broken file is reported (file:line) before anything is asked, and never rewritten.

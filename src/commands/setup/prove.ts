@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { startReceiver, type Receiver, type ServeSettings } from '../../pipeline/receiver.js';
 import { UserError } from '../../errors.js';
+import { singleChatRoutes } from '../../route/config.js';
 import { createLogger } from '../../log/logger.js';
 import { signBody, WEBHOOK_PATH } from '../../receive/verify.js';
 import { startProgress } from './progress.js';
@@ -45,7 +46,10 @@ export async function startLocalReceiver(s: Session, publicUrl: string, secret: 
   };
   const gate = new LogGate(ctx.stdout);
   const logger = createLogger({ stream: gate, file: st.logFile, pretty: Boolean((ctx.stdout as NodeJS.WriteStream).isTTY) });
-  const receiver = await startReceiver({ settings, logger, fetch: ctx.fetch, now: ctx.now });
+  // The proof goes to the chat this setup chose, whatever a routes file in the folder says
+  // (`serve` reads the routes file; setup --route adds to it).
+  const routes = singleChatRoutes(st.chatId, st.topicId);
+  const receiver = await startReceiver({ settings, logger, fetch: ctx.fetch, now: ctx.now, routes });
   return { receiver, gate, settings };
 }
 

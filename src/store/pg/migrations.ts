@@ -135,6 +135,15 @@ export const PG_MIGRATIONS: string[] = [
   CREATE FUNCTION sentry_tg_now_ms() RETURNS BIGINT LANGUAGE sql VOLATILE AS
     $$ SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint $$;
   `,
+  // 3: routes (SQLite schema 5). One alert may go to several chats and forum topics, one row per
+  // target: the unique keys are per chat and topic, and the route that chose the target is kept.
+  `
+  ALTER TABLE outbox ADD COLUMN route TEXT;
+  DROP INDEX outbox_request_id;
+  DROP INDEX outbox_dedup_key;
+  CREATE UNIQUE INDEX outbox_request_id ON outbox(request_id, chat_id, coalesce(thread_id, 0)) WHERE request_id IS NOT NULL;
+  CREATE UNIQUE INDEX outbox_dedup_key ON outbox(dedup_key, chat_id, coalesce(thread_id, 0)) WHERE dedup_key IS NOT NULL;
+  `,
 ];
 
 // Any constant works as long as every replica uses the same one; this is "sentry-tg" in ASCII.
@@ -159,7 +168,8 @@ export async function migrate(sql: Sql, schema?: string): Promise<number[]> {
         `the database is from a newer sentry-tg (schema ${current}, this version knows ${PG_MIGRATIONS.length}): upgrade sentry-tg`,
       );
     }
-    const applied: number[] = [];
+    const applied: number[] = [
+];
     for (let v = current; v < PG_MIGRATIONS.length; v++) {
       await tx.query(PG_MIGRATIONS[v]!);
       await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v + 1]);

@@ -9,7 +9,7 @@ import type { NewAlertRow, PendingRow, StoreStats } from '../outbox.js';
 import { isRetryable, type Sql } from './sql.js';
 
 const PENDING_COLUMNS = `id, received_at AS "receivedAt", resource, action, chat_id AS "chatId", thread_id AS "threadId",
-  group_key AS "groupKey", attempts, next_attempt_at AS "nextAttemptAt"`;
+  group_key AS "groupKey", attempts, next_attempt_at AS "nextAttemptAt", route`;
 
 const MESSAGE_COLUMNS = `chat_id AS "chatId", message_id AS "messageId", thread_id AS "threadId", group_key AS "groupKey", kind, count,
   first_seen AS "firstSeen", last_seen AS "lastSeen", alert_id AS "alertId", content, updated_at AS "updatedAt",
@@ -53,10 +53,10 @@ export function pgRepositories(sql: Sql) {
             const out: { id: number | null; duplicate: boolean }[] = [];
             for (const r of rows) {
               const res = await tx.query<{ id: number }>(
-                `INSERT INTO outbox (received_at, request_id, dedup_key, resource, action, body, chat_id, thread_id, group_key, next_attempt_at, alert)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $1, $10)
+                `INSERT INTO outbox (received_at, request_id, dedup_key, resource, action, body, chat_id, thread_id, group_key, next_attempt_at, alert, route)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $1, $10, $11)
                  ON CONFLICT DO NOTHING RETURNING id`,
-                [r.receivedAt, r.requestId, r.dedupKey, r.resource, r.action, r.body, r.chatId, r.threadId, r.groupKey, r.alert ?? null],
+                [r.receivedAt, r.requestId, r.dedupKey, r.resource, r.action, r.body, r.chatId, r.threadId, r.groupKey, r.alert ?? null, r.route ?? null],
               );
               const id = res.rows[0]?.id;
               out.push(id === undefined ? { id: null, duplicate: true } : { id, duplicate: false });
@@ -134,7 +134,18 @@ export function pgRepositories(sql: Sql) {
     noteAttempt,
     /** The forum topic is gone: everything waiting for it goes to the General topic. */
     async dropThread(chatId: string, threadId: number): Promise<void> {
-      await sql.query(`UPDATE outbox SET thread_id = NULL WHERE chat_id = $1 AND thread_id = $2 AND state = 'pending'`, [chatId, threadId]);
+      // A copy of the same alert may already wait for the General topic (routes: the unique keys
+      // are per chat and topic); that one is posted, this one is settled as merged.
+      await sql.tx(async (tx) => {
+        await tx.query(
+          `UPDATE outbox o SET state = 'merged', done_at = sentry_tg_now_ms(), last_error = 'already waiting for the General topic'
+           WHERE o.chat_id = $1 AND o.thread_id = $2 AND o.state = 'pending' AND EXISTS (
+             SELECT 1 FROM outbox d WHERE d.chat_id = $1 AND d.thread_id IS NULL AND d.id <> o.id
+               AND ((o.request_id IS NOT NULL AND d.request_id = o.request_id) OR (o.dedup_key IS NOT NULL AND d.dedup_key = o.dedup_key)))`,
+          [chatId, threadId],
+        );
+        await tx.query(`UPDATE outbox SET thread_id = NULL WHERE chat_id = $1 AND thread_id = $2 AND state = 'pending'`, [chatId, threadId]);
+      });
     },
     async mutedSince(chatId: string, groupKey: string, since: number): Promise<number> {
       const row = await first(
@@ -147,8 +158,8 @@ export function pgRepositories(sql: Sql) {
     },
     async row(id: number) {
       return first(
-        sql.query<{ id: number; state: string; messageId: number | null; chatId: string; lastError: string | null }>(
-          `SELECT id, state, message_id AS "messageId", chat_id AS "chatId", last_error AS "lastError" FROM outbox WHERE id = $1`,
+        sql.query<{ id: number; state: string; messageId: number | null; chatId: string; lastError: string | null; route: string | null }>(
+          `SELECT id, state, message_id AS "messageId", chat_id AS "chatId", last_error AS "lastError", route FROM outbox WHERE id = $1`,
           [id],
         ),
       );
@@ -334,6 +345,14 @@ export function pgRepositories(sql: Sql) {
           `INSERT INTO chat_migrations (old_chat_id, new_chat_id, at) VALUES ($1, $2, $3)
            ON CONFLICT (old_chat_id) DO UPDATE SET new_chat_id = excluded.new_chat_id, at = excluded.at`,
           [from, to, now],
+        );
+        // A copy of the same alert may already wait for the new chat (routes): settled as merged.
+        await tx.query(
+          `UPDATE outbox o SET state = 'merged', done_at = sentry_tg_now_ms(), last_error = 'already waiting for ' || $2
+           WHERE o.chat_id = $1 AND o.state = 'pending' AND EXISTS (
+             SELECT 1 FROM outbox d WHERE d.chat_id = $2 AND coalesce(d.thread_id, 0) = coalesce(o.thread_id, 0)
+               AND ((o.request_id IS NOT NULL AND d.request_id = o.request_id) OR (o.dedup_key IS NOT NULL AND d.dedup_key = o.dedup_key)))`,
+          [from, to],
         );
         await tx.query(`UPDATE outbox SET chat_id = $2 WHERE chat_id = $1 AND state = 'pending'`, [from, to]);
       });
