@@ -49,6 +49,13 @@ export function poolSql(pool: pg.Pool): Sql {
     async tx(fn) {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // The server or the network may drop the connection while it is checked out: pg emits
+      // 'error' on the client then, and without a listener that would end the process. The
+      // query in flight fails too, which is what the caller sees.
+      const onError = (err: Error) => {
+        broken = err;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const inner = clientSql(client);
@@ -61,7 +68,8 @@ export function poolSql(pool: pg.Pool): Sql {
         });
         throw err;
       } finally {
-        // A client whose ROLLBACK failed is in an unknown state: the pool discards it.
+        // A client whose ROLLBACK failed (or that broke) is in an unknown state: the pool discards it.
+        client.off('error', onError);
         client.release(broken);
       }
     },
