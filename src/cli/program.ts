@@ -123,7 +123,7 @@ const ALL_KEYS = Object.keys(OPTIONS) as OptionKey[];
 const SERVE_KEYS: OptionKey[] = [
   'telegramToken', 'chatId', 'topicId', 'webhookSecret', 'telegramApiRoot', 'port', 'host', 'dataDir', 'fsync', 'logFile',
   'bodyLimitBytes', 'sentryDsn', 'debugEndpoint', 'publicUrl', 'ngrokAuthtoken', 'allowedUsers', 'sentryAuthToken',
-  'sentryOrg', 'sentryUrl', 'updates', 'replayWindowSeconds', 'locale', 'metricsAddr', 'templates', 'routes',
+  'sentryOrg', 'sentryUrl', 'updates', 'replayWindowSeconds', 'locale', 'metricsAddr', 'templates', 'routes', 'databaseUrl', 'replicaId',
 ];
 const SEND_KEYS: OptionKey[] = ['telegramToken', 'chatId', 'topicId', 'telegramApiRoot', 'dataDir', 'locale'];
 const PREVIEW_KEYS: OptionKey[] = ['locale', 'templates'];
