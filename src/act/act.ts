@@ -33,6 +33,8 @@ export interface ActDeps {
   updates?: Partial<UpdateLoopConfig>;
   /** The language of answers and of the command list users without a listed language see. */
   locale?: Locale;
+  /** The language of answers in a given alert chat (its route's locale); default: `locale`. */
+  localeOf?: (chatId: string) => Locale;
 }
 
 export type Acting = ReturnType<typeof startActing>;
@@ -51,6 +53,7 @@ export function startActing(deps: ActDeps) {
     logger: logger.child({ part: 'buttons' }),
     now,
     ...(deps.locale ? { locale: deps.locale } : {}),
+    ...(deps.localeOf ? { localeOf: deps.localeOf } : {}),
   });
   const onMessage = createCommandHandler({
     dispatcher: deps.dispatcher,
@@ -64,6 +67,7 @@ export function startActing(deps: ActDeps) {
     logger: logger.child({ part: 'commands' }),
     now,
     ...(deps.locale ? { locale: deps.locale } : {}),
+    ...(deps.localeOf ? { localeOf: deps.localeOf } : {}),
   });
 
   // In the background: an unreachable Telegram must not hold up the receiver's start.

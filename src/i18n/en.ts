@@ -111,6 +111,7 @@ export const en = {
   statusLastDelivery: (at: string | null) => `Last delivery: ${at ?? 'none yet'}`,
   statusUndeliverable: (n: number, reason: string | null) => `Undeliverable: ${n}${reason ? ` · last reason: ${reason}` : ''}`,
   statusMuted: (n: number) => `Muted alerts: ${n}`,
+  statusNotPosted: (unrouted: number, outOfScope: number) => `Matched no route: ${unrouted} · other projects: ${outOfScope}`,
   statusActiveMutes: (list: string) => `Active mutes: ${list}`,
   statusMuteUntil: (label: string, until: string) => `${label} until ${until}`,
   statusTelegram: (reachable: boolean) => `Telegram: ${reachable ? 'reachable' : 'not answering'}`,

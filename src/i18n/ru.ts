@@ -102,6 +102,7 @@ export const ru: Catalogue = {
   statusLastDelivery: (at) => `Последняя доставка: ${at ?? 'ещё не было'}`,
   statusUndeliverable: (n, reason) => `Недоставлено: ${n}${reason ? ` · последняя причина: ${reason}` : ''}`,
   statusMuted: (n) => `Заглушено алертов: ${n}`,
+  statusNotPosted: (unrouted, outOfScope) => `Без маршрута: ${unrouted} · других проектов: ${outOfScope}`,
   statusActiveMutes: (list) => `Действующие заглушки: ${list}`,
   statusMuteUntil: (label, until) => `${label} до ${until}`,
   statusTelegram: (reachable) => `Telegram: ${reachable ? 'доступен' : 'не отвечает'}`,

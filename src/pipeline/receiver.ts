@@ -28,6 +28,7 @@ import { figuresOf, healthOf } from './health.js';
 import type { RoutesConfig } from '../route/config.js';
 import { routeChats, startRoutes } from './routes.js';
 import { wirePipeline } from './wire.js';
+import { localesOf } from '../deliver/destinations.js';
 
 /** SENTRY_ALERT_CHAT_ID may be absent when a routes file names the chats. */
 export type ServeSettings = Settings & { telegramToken: string };
@@ -243,6 +244,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       chatIds: alertChats,
       allowedUsers: settings.allowedUsers,
       locale: settings.locale,
+      localeOf: localesOf(routes, settings.locale),
       botUsername: () => botUsername,
       status: () => {
         const q = store.stats();
@@ -255,6 +257,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
           undeliverable: q.parked,
           lastUndeliverableReason: q.lastParked?.reason ?? null,
           muted: q.muted,
+          unrouted,
+          outOfScope,
           mutes: store.activeMutes(Date.now()).map((m) => ({ label: m.label, until: m.until })),
           telegramReachable: status.snapshot().reachable,
         };
