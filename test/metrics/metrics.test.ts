@@ -1,11 +1,12 @@
 // /metrics on its own listener (SENTRY_TG_METRICS_ADDR), scraped over a real socket after a known
 // set of webhooks through the real receiver, with the fake Telegram enforcing its limits and the
 // default fsync. Counters are checked to the exact value; gauges against /health's numbers.
-import { fdatasync } from 'node:fs';
+import { fdatasync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FdatasyncFn } from '../../src/store/store.js';
 import { urlToken, WEBHOOK_PATH } from '../../src/receive/verify.js';
 import { fixture, SECRET, sentryRequest } from '../helpers.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
 import { loadRoutes } from '../../src/route/routes-file.js';
 import { CHAT, httpText, rawRequest, startReceiverRig, type ReceiverRig } from '../receive/rig.js';
 
@@ -306,5 +307,32 @@ describe('metrics off by default', () => {
     } finally {
       await rig.close();
     }
+  });
+});
+
+describe('README metric names', () => {
+  it('the table lists every metric the registry has, by its exact name and type, and no other', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Metrics'), readme.indexOf('\n## ', readme.indexOf('## Metrics') + 1));
+    const documented = new Map(
+      [...section.matchAll(/^\| `(sentry_tg_\w+)` \| (\w+) \|/gm)].map((m) => [m[1]!, m[2]!] as const),
+    );
+    const metrics = createMetrics({ figures: () => ({ queue: { pending: 0, oldestPendingAt: null, parked: 0, muted: 0 }, telegramReachable: null, storageOk: true }), now: Date.now });
+    const { text } = await metrics.scrape();
+    const registered = new Map(
+      [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].filter((m) => m[1]!.startsWith('sentry_tg_')).map((m) => [m[1]!, m[2]!] as const),
+    );
+    expect(registered.size).toBeGreaterThan(10);
+    expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(registered));
+    // Everything else is prom-client's defaults, which the README names by prefix.
+    const others = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!).filter((name) => !name.startsWith('sentry_tg_'));
+    expect(others.every((name) => name.startsWith('process_') || name.startsWith('nodejs_'))).toBe(true);
+  });
+
+  it('the README says which metrics carry a route label, as registered', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = [...readme.matchAll(/^\| `(sentry_tg_\w+)` \| \w+ \| ([^|]*) \|/gm)];
+    const withRoute = rows.filter((m) => m[2]!.includes('`route`')).map((m) => m[1]);
+    expect(withRoute).toEqual(['sentry_tg_routed_alerts_total']);
   });
 });
