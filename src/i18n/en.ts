@@ -54,6 +54,25 @@ export const en = {
   fieldBody: 'Body',
   fieldKeys: 'Keys',
 
+  // ---- field values sentry-tg words itself (i18n/phrases.ts; Sentry's codes kept in the Alert) ----
+  substatusOngoing: 'ongoing',
+  substatusRegressed: 'regressed',
+  substatusEscalating: 'escalating',
+  substatusNew: 'new',
+  archivedUntilEscalating: 'until escalating',
+  archivedForever: 'forever',
+  archivedUntilConditionMet: 'until condition met',
+  resolutionNow: 'now',
+  resolutionInNextRelease: 'in next release',
+  resolutionInRelease: 'in release',
+  resolutionInCommit: 'in commit',
+  resolutionInUpcomingRelease: 'in upcoming release',
+  resolutionWithThirdPartyApp: 'with third party app',
+  archiveFor: (duration: string) => `for ${duration}`,
+  archiveSeen: (n: number, within: string | null) => `until seen ${n} more ${n === 1 ? 'time' : 'times'}${within ? ` in ${within}` : ''}`,
+  archiveUsers: (n: number, within: string | null) => `until ${n} more ${n === 1 ? 'user' : 'users'}${within ? ` in ${within}` : ''}`,
+  archiveUntil: (at: string) => `until ${at}`,
+
   // ---- buttons (render/keyboard.ts) ----
   buttonResolve: 'Resolve',
   buttonUnresolve: 'Unresolve',

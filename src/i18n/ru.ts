@@ -5,6 +5,8 @@ import { pluralWord, type PluralForms } from './locale.js';
 
 const plural = (one: string, few: string, many: string): PluralForms => ({ one, few, many, other: few });
 const held = plural('алерт', 'алерта', 'алертов');
+const timesWord = plural('раз', 'раза', 'раз');
+const usersWord = plural('пользователь', 'пользователя', 'пользователей');
 
 export const ru: Catalogue = {
   levelFatal: 'FATAL',
@@ -51,6 +53,25 @@ export const ru: Catalogue = {
   fieldWebhook: 'Вебхук',
   fieldBody: 'Тело',
   fieldKeys: 'Ключи',
+
+  // значения полей, которые sentry-tg формулирует сам (i18n/phrases.ts)
+  substatusOngoing: 'продолжается',
+  substatusRegressed: 'регрессия',
+  substatusEscalating: 'эскалация',
+  substatusNew: 'новая',
+  archivedUntilEscalating: 'до эскалации',
+  archivedForever: 'навсегда',
+  archivedUntilConditionMet: 'до выполнения условия',
+  resolutionNow: 'сейчас',
+  resolutionInNextRelease: 'в следующем релизе',
+  resolutionInRelease: 'в релизе',
+  resolutionInCommit: 'в коммите',
+  resolutionInUpcomingRelease: 'в предстоящем релизе',
+  resolutionWithThirdPartyApp: 'через стороннее приложение',
+  archiveFor: (duration) => `на ${duration}`,
+  archiveSeen: (n, within) => `пока не повторится ещё ${n} ${pluralWord('ru', n, timesWord)}${within ? ` за ${within}` : ''}`,
+  archiveUsers: (n, within) => `пока не затронет ещё ${n} ${pluralWord('ru', n, usersWord)}${within ? ` за ${within}` : ''}`,
+  archiveUntil: (at) => `до ${at}`,
 
   buttonResolve: '✅ Решено',
   buttonUnresolve: 'Открыть снова',

@@ -16,8 +16,28 @@ export type AlertKind =
 
 export interface Field {
   label: string;
+  /** The value in English words (logs, dedup keys, rows stored before `phrase`). */
   value: string;
+  /** When the value is sentry-tg's own wording, what it says, so render/ can word it per locale. */
+  phrase?: Phrase;
 }
+
+/** One condition of an "archive until …" (Sentry's statusDetails). */
+export type ArchiveCondition =
+  | { for: number } // minutes
+  | { seen: number; withinMinutes?: number }
+  | { users: number; withinMinutes?: number }
+  | { until: string }; // ISO-8601
+
+/**
+ * A field value sentry-tg words itself, kept as data: Sentry's codes (substatus, resolution
+ * type) and numbers, never English text. render/ (and issue/) turn it into the chat's language.
+ */
+export type Phrase =
+  | { kind: 'substatus'; code: string }
+  | { kind: 'resolution'; code: string }
+  | { kind: 'minutes'; minutes: number }
+  | { kind: 'archive'; conditions: ArchiveCondition[] };
 
 export interface Alert {
   kind: AlertKind;

@@ -17,6 +17,7 @@ import { applyChange, OPEN, regressed, type IssueChange } from '../../src/issue/
 import { renderIssueMessage } from '../../src/render/issue-message.js';
 import { actionKeyboard } from '../../src/render/keyboard.js';
 import { parseTelegramHtml } from '../fakes/telegram-html.js';
+import { fixture } from '../helpers.js';
 
 const CYRILLIC = /[А-Яа-яЁё]/;
 // Words Russian on-call engineers use as they are (and level FATAL, as Sentry shows it).
@@ -181,5 +182,56 @@ describe('issue status lines from Sentry in Russian', () => {
     expect(msg.plain).toContain('\n\n✅ Решено · @jane · 14:02 UTC\n👤 Исполнитель: jane@example.com\n');
     expect(msg.buttons.flat().map((b) => b.text)).toEqual(['Открыть снова', 'Открыть в Sentry']);
     expect(() => parseTelegramHtml(msg.html)).not.toThrow();
+  });
+});
+
+describe('field values sentry-tg words itself, in the chat’s language', () => {
+  const issue = (action: string, over: Record<string, unknown>, data: Record<string, unknown> = {}) => {
+    const base = (fixture('issue.created.json') as { data: { issue: Record<string, unknown> } }).data.issue;
+    return normalise({ resource: 'issue', body: { action, data: { issue: { ...base, ...over }, ...data } } });
+  };
+  const shown = (alert: ReturnType<typeof normalise>, locale: 'en' | 'ru') => render(alert, {}, locale).plain;
+
+  it.each([
+    ['ongoing', 'ongoing', 'продолжается'],
+    ['regressed', 'regressed', 'регрессия'],
+    ['escalating', 'escalating', 'эскалация'],
+    ['new', 'new', 'новая'],
+  ])('substatus %s: "%s" / "%s"', (code, en, ru) => {
+    const alert = issue('unresolved', { status: 'unresolved', substatus: code });
+    expect(alert.fields.find((f) => f.label === 'Substatus')?.phrase).toEqual({ kind: 'substatus', code });
+    expect(shown(alert, 'en')).toContain(`Substatus: ${en}`);
+    expect(shown(alert, 'ru')).toContain(`Подстатус: ${ru}`);
+    expect(shown(alert, 'ru')).not.toContain(`: ${en}\n`);
+  });
+
+  it('archive conditions and substatus in Russian, with Russian plurals and units', () => {
+    const conditions = issue('ignored', {
+      status: 'ignored',
+      substatus: 'archived_until_condition_met',
+      statusDetails: { ignoreDuration: 30, ignoreCount: 2, ignoreWindow: 60, ignoreUserCount: 5 },
+    });
+    expect(shown(conditions, 'ru')).toContain('В архиве: на 30 мин, пока не повторится ещё 2 раза за 1 ч, пока не затронет ещё 5 пользователей');
+    expect(shown(conditions, 'en')).toContain('Archived: for 30 min, until seen 2 more times in 1 h, until 5 more users');
+    const escalating = issue('ignored', { status: 'ignored', substatus: 'archived_until_escalating' });
+    expect(shown(escalating, 'ru')).toContain('В архиве: до эскалации');
+    // The state line an archived issue leaves on its message, too.
+    const line = applyChange(OPEN, { kind: 'ignored', receivedAt: Date.UTC(2026, 0, 1, 14, 2), alert: () => escalating }, 'ru').state.line;
+    expect(line).toContain('(до эскалации)');
+  });
+
+  it('a resolution and a metric alert’s time window in Russian', () => {
+    const resolved = issue('resolved', { status: 'resolved', statusDetails: { inNextRelease: true } });
+    expect(shown(resolved, 'ru')).toContain('Решение: в следующем релизе');
+    expect(shown(resolved, 'en')).toContain('Resolution: in next release');
+    const metric = normalise(samplePayload('metric-critical', { now: Date.UTC(2026, 11, 2, 14, 2) }));
+    const window = metric.fields.find((f) => f.label === 'Time window');
+    expect(window?.phrase).toMatchObject({ kind: 'minutes' });
+    expect(shown(metric, 'ru')).toMatch(/Окно: \d+ (мин|ч|д)\n/);
+  });
+
+  it('a code this version does not know is shown humanised, as Sentry sent it', () => {
+    const alert = issue('unresolved', { status: 'unresolved', substatus: 'brand_new_state' });
+    expect(shown(alert, 'ru')).toContain('Подстатус: brand new state');
   });
 });

@@ -139,7 +139,7 @@ describe('published Sentry payloads (fixtures)', () => {
         count: 1,
         userCount: 1,
         occurredAt: '2019-08-19T20:58:37.391Z',
-        fields: [{ label: 'Substatus', value: 'escalating' }],
+        fields: [{ label: 'Substatus', value: 'escalating', phrase: { kind: 'substatus', code: 'escalating' } }],
         dedupKey: 'issue:created:1170820242:2019-08-19T20:58:37.391Z:1',
       },
     },
@@ -258,7 +258,7 @@ describe('metric_alert', () => {
   const fields = [
     { label: 'Aggregate', value: 'count()' },
     { label: 'Query', value: 'level:error' },
-    { label: 'Time window', value: '10 min' },
+    { label: 'Time window', value: '10 min', phrase: { kind: 'minutes', minutes: 10 } },
     { label: 'Environment', value: 'production' },
     { label: 'Incident', value: '#1' },
     { label: 'Started', value: '2020-09-13T12:26:40.000Z' },
@@ -341,7 +341,7 @@ describe('metric_alert', () => {
     const body = metricBody('critical');
     body.data.metric_alert.alert_rule.time_window = minutes;
     const alert = normalise({ resource: 'metric_alert', body });
-    expect(alert.fields.find((f) => f.label === 'Time window')).toEqual({ label: 'Time window', value: text });
+    expect(alert.fields.find((f) => f.label === 'Time window')).toEqual({ label: 'Time window', value: text, phrase: { kind: 'minutes', minutes } });
   });
 });
 
@@ -397,7 +397,7 @@ describe('issue', () => {
       count: 15,
       occurredAt: '2019-08-20T10:00:00.000Z',
       fields: [
-        { label: 'Resolution', value: 'in release' },
+        { label: 'Resolution', value: 'in release', phrase: { kind: 'resolution', code: 'in_release' } },
         { label: 'In release', value: 'front-end@1.2.0' },
         { label: 'First seen', value: '2019-08-19T20:58:37.391Z' },
       ],
@@ -418,7 +418,7 @@ describe('issue', () => {
       assignee: 'Colleen',
       count: 1,
       occurredAt: '2019-08-19T20:58:37.391Z',
-      fields: [{ label: 'Substatus', value: 'escalating' }],
+      fields: [{ label: 'Substatus', value: 'escalating', phrase: { kind: 'substatus', code: 'escalating' } }],
       dedupKey: 'issue:assigned:1170820242:2019-08-19T20:58:37.391Z:1:user:2',
     });
   });
@@ -447,22 +447,27 @@ describe('issue', () => {
       status: 'archived',
       count: 1,
       occurredAt: '2019-08-19T20:58:37.391Z',
-      fields: [{ label: 'Archived', value: 'until escalating' }],
+      fields: [{ label: 'Archived', value: 'until escalating', phrase: { kind: 'substatus', code: 'archived_until_escalating' } }],
       dedupKey: 'issue:ignored:1170820242:2019-08-19T20:58:37.391Z:1:until escalating',
     });
   });
 
   it.each([
-    ['archived_forever', {}, 'forever'],
-    ['archived_until_condition_met', { ignoreDuration: 30 }, 'for 30 min'],
-    ['archived_until_condition_met', { ignoreCount: 100, ignoreWindow: 60 }, 'until seen 100 more times in 1 h'],
-    ['archived_until_condition_met', { ignoreUserCount: 10 }, 'until 10 more users'],
-    [null, {}, undefined],
-  ])('archived %s %j → %s', (substatus, statusDetails, text) => {
+    ['archived_forever', {}, 'forever', { kind: 'substatus', code: 'archived_forever' }],
+    ['archived_until_condition_met', { ignoreDuration: 30 }, 'for 30 min', { kind: 'archive', conditions: [{ for: 30 }] }],
+    [
+      'archived_until_condition_met',
+      { ignoreCount: 100, ignoreWindow: 60 },
+      'until seen 100 more times in 1 h',
+      { kind: 'archive', conditions: [{ seen: 100, withinMinutes: 60 }] },
+    ],
+    ['archived_until_condition_met', { ignoreUserCount: 10 }, 'until 10 more users', { kind: 'archive', conditions: [{ users: 10 }] }],
+    [null, {}, undefined, undefined],
+  ])('archived %s %j → %s', (substatus, statusDetails, text, phrase) => {
     const body = issueBody('archived', { status: 'ignored', substatus, statusDetails });
     const alert = normalise({ resource: 'issue', body });
     expect(alert.status).toBe('archived');
-    expect(alert.fields).toEqual(text === undefined ? [] : [{ label: 'Archived', value: text }]);
+    expect(alert.fields).toEqual(text === undefined ? [] : [{ label: 'Archived', value: text, phrase }]);
   });
 
   it('unresolved (regressed)', () => {
@@ -482,7 +487,7 @@ describe('issue', () => {
       userCount: 7,
       occurredAt: '2019-09-01T08:00:00.000Z',
       fields: [
-        { label: 'Substatus', value: 'regressed' },
+        { label: 'Substatus', value: 'regressed', phrase: { kind: 'substatus', code: 'regressed' } },
         { label: 'First seen', value: '2019-08-19T20:58:37.391Z' },
       ],
       dedupKey: 'issue:unresolved:1170820242:2019-09-01T08:00:00.000Z:42',
