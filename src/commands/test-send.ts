@@ -16,6 +16,7 @@ import { createLogger, silentLogger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
 import { normalise } from '../normalise/normalise.js';
 import { render } from '../render/render.js';
+import { loadTemplates } from '../render/templates.js';
 import { wirePipeline } from '../pipeline/wire.js';
 import { openStore, type Store } from '../store/store.js';
 import { isSampleKind, samplePayload, SAMPLE_KINDS, type SampleKind } from './samples.js';
@@ -238,6 +239,8 @@ export async function testSendCommand(
   opts: TestSendOptions = {},
 ): Promise<number> {
   const kinds = kindsOf(flags);
+  // Your SENTRY_TG_TEMPLATES, checked as `serve` checks them (every problem with file:line).
+  loadTemplates(loaded.settings.templates);
   if (flags.dryRun) {
     dryRun(ctx, kinds, flags.debug === true, loaded.settings.locale);
     return 0;
