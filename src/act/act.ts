@@ -43,6 +43,12 @@ export function startActing(deps: ActDeps) {
   const { telegram, logger } = deps;
   const now = deps.now ?? Date.now;
   let updatesState: () => UpdatesState = () => 'starting';
+  const alertChats = deps.chatIds ?? [deps.chatId];
+  // A group upgraded to a supergroup is known by its new id; its route still names the old one.
+  const routeLocale = deps.localeOf;
+  const localeOf = routeLocale
+    ? (chatId: string) => routeLocale(alertChats.find((c) => c === chatId || deps.store.migratedTo(c) === chatId) ?? chatId)
+    : undefined;
 
   const onCallback = createCallbackHandler({
     telegram,
@@ -53,7 +59,7 @@ export function startActing(deps: ActDeps) {
     logger: logger.child({ part: 'buttons' }),
     now,
     ...(deps.locale ? { locale: deps.locale } : {}),
-    ...(deps.localeOf ? { localeOf: deps.localeOf } : {}),
+    ...(localeOf ? { localeOf } : {}),
   });
   const onMessage = createCommandHandler({
     dispatcher: deps.dispatcher,
@@ -67,7 +73,7 @@ export function startActing(deps: ActDeps) {
     logger: logger.child({ part: 'commands' }),
     now,
     ...(deps.locale ? { locale: deps.locale } : {}),
-    ...(deps.localeOf ? { localeOf: deps.localeOf } : {}),
+    ...(localeOf ? { localeOf } : {}),
   });
 
   // In the background: an unreachable Telegram must not hold up the receiver's start.

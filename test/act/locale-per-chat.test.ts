@@ -8,6 +8,9 @@ import { tempDir } from '../helpers.js';
 import { CHAT, eventAlert, JANE, ORG, startRig, STRANGER, type Rig } from './harness.js';
 
 const EN_CHAT = -1001234500001;
+// A basic group with a Russian route that Telegram upgrades to a supergroup mid-test.
+const OLD_GROUP = -5001;
+const NEW_SUPERGROUP = -1001234505001;
 let rig: Rig;
 let dir: ReturnType<typeof tempDir>;
 beforeAll(async () => {
@@ -24,11 +27,16 @@ beforeAll(async () => {
       '  - name: api-en',
       '    match: { project: api }',
       `    chat: "${EN_CHAT}"`,
+      '  - name: ops-ru',
+      '    match: { project: ops }',
+      `    chat: "${OLD_GROUP}"`,
+      '    locale: ru',
     ].join('\n'),
   );
   // The global locale is English: only the route makes the web chat Russian.
   rig = await startRig({ locale: 'en', routes, chatId: undefined });
   rig.tg.addChat({ id: EN_CHAT, type: 'supergroup', title: 'API' });
+  rig.tg.addChat({ id: OLD_GROUP, type: 'group', title: 'Ops' });
 });
 afterAll(async () => {
   await rig.close();
@@ -82,5 +90,15 @@ describe('replies in the language of the chat they answer in', () => {
     // An allowed press: the toast in the chat's language.
     expect(await rig.press(ruMsg, '✅ Решено')).toMatchObject({ text: 'Решено в Sentry ✅' });
     expect(await rig.press(enMsg, rig.labels(enMsg)[0]!)).toMatchObject({ text: 'Resolved in Sentry ✅' });
+  });
+
+  it('a group upgraded to a supergroup keeps its route’s language', async () => {
+    rig.tg.migrateGroup(OLD_GROUP, NEW_SUPERGROUP);
+    // The alert meets "group chat was upgraded" and is posted to the supergroup; the receiver learns the new id.
+    await rig.post(alertOf('ops', '703'), 'event_alert');
+    const msg = await rig.tg.waitFor((t) => t.messagesIn(NEW_SUPERGROUP).find((m) => m.text.includes('broken 703')));
+    expect(await rig.press(msg, '✅ Решено', STRANGER)).toMatchObject({ text: expect.stringMatching(/^Нет доступа/) });
+    const reply = await command(NEW_SUPERGROUP, '/status');
+    expect(reply.text).toMatch(/^sentry-tg \S+ · ✅ в порядке\n/);
   });
 });
