@@ -72,6 +72,8 @@ export const en = {
   archiveSeen: (n: number, within: string | null) => `until seen ${n} more ${n === 1 ? 'time' : 'times'}${within ? ` in ${within}` : ''}`,
   archiveUsers: (n: number, within: string | null) => `until ${n} more ${n === 1 ? 'user' : 'users'}${within ? ` in ${within}` : ''}`,
   archiveUntil: (at: string) => `until ${at}`,
+  bodyList: (n: number) => `array of ${n} ${n === 1 ? 'item' : 'items'}`,
+  bodyEmpty: 'empty',
 
   // ---- buttons (render/keyboard.ts) ----
   buttonResolve: 'Resolve',

@@ -1,5 +1,5 @@
 // Field values sentry-tg words itself (a substatus, a resolution, an archive condition, a time
-// window), in the chat's language. The normaliser keeps them as Sentry's codes and numbers
+// window, what an unreadable body was), in the chat's language. The normaliser keeps them as Sentry's codes and numbers
 // (`Field.phrase`); a code this table does not know is shown as Sentry sent it, humanised.
 import type { ArchiveCondition, Field, Phrase } from '../normalise/alert.js';
 import { humanise } from '../normalise/text.js';
@@ -59,6 +59,10 @@ export function phraseText(phrase: Phrase, locale: Locale): string {
       return minutesWords(phrase.minutes, t);
     case 'archive':
       return phrase.conditions.map((c) => condition(c, t)).join(', ');
+    case 'list':
+      return t.bodyList(phrase.items);
+    case 'empty':
+      return t.bodyEmpty;
   }
 }
 

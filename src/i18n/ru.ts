@@ -6,6 +6,7 @@ import { pluralWord, type PluralForms } from './locale.js';
 const plural = (one: string, few: string, many: string): PluralForms => ({ one, few, many, other: few });
 const held = plural('алерт', 'алерта', 'алертов');
 const timesWord = plural('раз', 'раза', 'раз');
+const itemsWord = plural('элемент', 'элемента', 'элементов');
 const usersWord = plural('пользователь', 'пользователя', 'пользователей');
 
 export const ru: Catalogue = {
@@ -72,6 +73,8 @@ export const ru: Catalogue = {
   archiveSeen: (n, within) => `пока не повторится ещё ${n} ${pluralWord('ru', n, timesWord)}${within ? ` за ${within}` : ''}`,
   archiveUsers: (n, within) => `пока не затронет ещё ${n} ${pluralWord('ru', n, usersWord)}${within ? ` за ${within}` : ''}`,
   archiveUntil: (at) => `до ${at}`,
+  bodyList: (n) => `список: ${n} ${pluralWord('ru', n, itemsWord)}`,
+  bodyEmpty: 'пусто',
 
   buttonResolve: '✅ Решено',
   buttonUnresolve: 'Открыть снова',

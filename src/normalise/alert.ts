@@ -37,7 +37,10 @@ export type Phrase =
   | { kind: 'substatus'; code: string }
   | { kind: 'resolution'; code: string }
   | { kind: 'minutes'; minutes: number }
-  | { kind: 'archive'; conditions: ArchiveCondition[] };
+  | { kind: 'archive'; conditions: ArchiveCondition[] }
+  // An unknown webhook's body that is not an object: a list of `items`, or nothing at all.
+  | { kind: 'list'; items: number }
+  | { kind: 'empty' };
 
 export interface Alert {
   kind: AlertKind;

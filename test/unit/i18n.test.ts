@@ -235,3 +235,15 @@ describe('field values sentry-tg words itself, in the chat’s language', () => 
     expect(shown(alert, 'ru')).toContain('Подстатус: brand new state');
   });
 });
+
+describe('an unreadable body, in the chat’s language', () => {
+  it.each([
+    [[1, 2, 3], 'список: 3 элемента', 'array of 3 items'],
+    [[1], 'список: 1 элемент', 'array of 1 item'],
+    [undefined, 'пусто', 'empty'],
+  ])('%j', (body, ru, en) => {
+    const alert = normalise({ resource: undefined, body });
+    expect(render(alert, {}, 'ru').plain).toContain(`: ${ru}`);
+    expect(render(alert, {}, 'en').plain).toContain(`: ${en}`);
+  });
+});

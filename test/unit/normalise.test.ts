@@ -923,13 +923,13 @@ describe('unknown payloads', () => {
   });
 
   it.each([
-    [[], 'array of 0 items'],
-    [[1, 2], 'array of 2 items'],
-    ['x', '"x"'],
-    [42, '42'],
-    [null, 'null'],
-    [true, 'true'],
-    [undefined, 'empty'],
+    [[], { value: 'array of 0 items', phrase: { kind: 'list', items: 0 } }],
+    [[1, 2], { value: 'array of 2 items', phrase: { kind: 'list', items: 2 } }],
+    ['x', { value: '"x"' }],
+    [42, { value: '42' }],
+    [null, { value: 'null' }],
+    [true, { value: 'true' }],
+    [undefined, { value: 'empty', phrase: { kind: 'empty' } }],
   ])('non-object body %j', (body, value) => {
     expect(normalise({ resource: undefined, body })).toStrictEqual({
       kind: 'unknown',
@@ -938,7 +938,7 @@ describe('unknown payloads', () => {
       action: 'unknown',
       level: null,
       title: 'Unrecognised Sentry payload',
-      fields: [{ label: 'Body', value }],
+      fields: [{ label: 'Body', ...value }],
       dedupKey: null,
     });
   });
@@ -951,7 +951,7 @@ describe('unknown payloads', () => {
       action: 'unknown',
       level: null,
       title: 'Sentry sent issue',
-      fields: [{ label: 'Body', value: 'array of 1 item' }],
+      fields: [{ label: 'Body', value: 'array of 1 item', phrase: { kind: 'list', items: 1 } }],
       unexpected: 'Sentry sent issue without a readable data.issue: the message shows what could be found',
       dedupKey: null,
     });
