@@ -75,6 +75,24 @@ export const en = {
   bodyList: (n: number) => `array of ${n} ${n === 1 ? 'item' : 'items'}`,
   bodyEmpty: 'empty',
 
+  // ---- titles sentry-tg words itself (i18n/phrases.ts) ----
+  titleCommentCreated: 'New comment',
+  titleCommentUpdated: 'Comment edited',
+  titleCommentDeleted: 'Comment deleted',
+  titleCommentOther: (action: string) => `Comment ${action}`,
+  titleOnIssue: (what: string, issueId: string) => `${what} on issue ${issueId}`,
+  titleInstallationCreated: 'Sentry integration installed',
+  titleInstallationDeleted: 'Sentry integration removed',
+  titleInstallationOther: (action: string) => `Sentry integration ${action}`,
+  titleSeerRootCauseStarted: 'Root cause analysis started',
+  titleSeerRootCauseCompleted: 'Root cause found',
+  titleSeerSolutionStarted: 'Looking for a solution',
+  titleSeerSolutionCompleted: 'Solution found',
+  titleSeerCodingStarted: 'Coding started',
+  titleSeerCodingCompleted: 'Code changes ready',
+  titleSeerPrCreated: 'Pull request created',
+  titleSeerOther: (action: string) => `Seer: ${action}`,
+
   // ---- buttons (render/keyboard.ts) ----
   buttonResolve: 'Resolve',
   buttonUnresolve: 'Unresolve',

@@ -1,8 +1,8 @@
 // Field values sentry-tg words itself (a substatus, a resolution, an archive condition, a time
 // window, what an unreadable body was), in the chat's language. The normaliser keeps them as Sentry's codes and numbers
 // (`Field.phrase`); a code this table does not know is shown as Sentry sent it, humanised.
-import type { ArchiveCondition, Field, Phrase } from '../normalise/alert.js';
-import { humanise } from '../normalise/text.js';
+import type { Alert, ArchiveCondition, Field, Phrase, TitlePhrase } from '../normalise/alert.js';
+import { capitalise, humanise } from '../normalise/text.js';
 import type { Catalogue } from './en.js';
 import { messages } from './index.js';
 import type { Locale } from './locale.js';
@@ -64,6 +64,46 @@ export function phraseText(phrase: Phrase, locale: Locale): string {
     case 'empty':
       return t.bodyEmpty;
   }
+}
+
+const COMMENT_TITLE: Record<string, WordKey> = {
+  created: 'titleCommentCreated',
+  updated: 'titleCommentUpdated',
+  deleted: 'titleCommentDeleted',
+};
+const INSTALLATION_TITLE: Record<string, WordKey> = { created: 'titleInstallationCreated', deleted: 'titleInstallationDeleted' };
+const SEER_TITLE: Record<string, WordKey> = {
+  root_cause_started: 'titleSeerRootCauseStarted',
+  root_cause_completed: 'titleSeerRootCauseCompleted',
+  solution_started: 'titleSeerSolutionStarted',
+  solution_completed: 'titleSeerSolutionCompleted',
+  coding_started: 'titleSeerCodingStarted',
+  coding_completed: 'titleSeerCodingCompleted',
+  pr_created: 'titleSeerPrCreated',
+};
+
+function known(table: Record<string, WordKey>, action: string, t: Catalogue): string | undefined {
+  const key = Object.hasOwn(table, action) ? table[action] : undefined;
+  return key ? t[key] : undefined;
+}
+
+export function titlePhraseText(phrase: TitlePhrase, locale: Locale): string {
+  const t = messages(locale);
+  switch (phrase.kind) {
+    case 'comment': {
+      const what = known(COMMENT_TITLE, phrase.action, t) ?? t.titleCommentOther(humanise(phrase.action));
+      return phrase.issueId !== undefined ? t.titleOnIssue(what, phrase.issueId) : what;
+    }
+    case 'installation':
+      return known(INSTALLATION_TITLE, phrase.action, t) ?? t.titleInstallationOther(humanise(phrase.action));
+    case 'seer':
+      return known(SEER_TITLE, phrase.action, t) ?? t.titleSeerOther(capitalise(humanise(phrase.action)) || 'update');
+  }
+}
+
+/** The title to show: sentry-tg's own wording in `locale`, else Sentry's title as it came. */
+export function titleText(alert: Pick<Alert, 'title' | 'titlePhrase'>, locale: Locale): string {
+  return alert.titlePhrase ? titlePhraseText(alert.titlePhrase, locale) : alert.title;
 }
 
 /** The value to show: the phrase in `locale` when the field has one, else the value as it came. */

@@ -22,6 +22,12 @@ export interface Field {
   phrase?: Phrase;
 }
 
+/** A title sentry-tg words itself, kept as Sentry's resource and action (render/ words it per locale). */
+export type TitlePhrase =
+  | { kind: 'comment'; action: string; issueId?: string }
+  | { kind: 'installation'; action: string }
+  | { kind: 'seer'; action: string };
+
 /** One condition of an "archive until …" (Sentry's statusDetails). */
 export type ArchiveCondition =
   | { for: number } // minutes
@@ -54,6 +60,8 @@ export interface Alert {
   level: Level | null;
   /** One line: exception "Type: value", metric title, issue title... Never empty. */
   title: string;
+  /** When the title is sentry-tg's own words (a comment, an installation, Seer progress), what it says; `title` is then its English form. */
+  titlePhrase?: TitlePhrase;
   /** Longer free text: metric description, comment body, Seer root cause. */
   text?: string;
   /** Innermost in-app frame as `file:line in function`, else the culprit. */

@@ -244,6 +244,7 @@ export function normaliseComment(env: Envelope): Alert | null {
     action,
     level: null,
     title: issueId !== undefined ? `${what} on issue ${issueId}` : what,
+    titlePhrase: { kind: 'comment', action, ...(issueId !== undefined ? { issueId } : {}) },
     text,
     project: str(data.project_slug),
     issueId,
@@ -273,6 +274,7 @@ export function normaliseInstallation(env: Envelope): Alert {
     action,
     level: null,
     title: INSTALLATION_TITLES.get(action) ?? `Sentry integration ${humanise(action)}`,
+    titlePhrase: { kind: 'installation', action },
     actor,
     fields: [
       ...field('Organization', str(obj(installation?.organization)?.slug)),

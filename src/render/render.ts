@@ -5,7 +5,7 @@ import { counted, messages, pluralWord, type Catalogue, type Locale } from '../i
 import type { View } from './template.js';
 import { activeTemplates } from './templates.js';
 import { fieldLabel } from './labels.js';
-import { fieldValue } from '../i18n/phrases.js';
+import { fieldValue, titleText } from '../i18n/phrases.js';
 import { cutUtf16, renderToFit, TELEGRAM_TEXT_LIMIT, visibleText } from './fit.js';
 import { linkUrl, textOnlyUrl } from './link.js';
 
@@ -94,7 +94,7 @@ function viewOf(alert: Alert, extras: RenderExtras, locale: Locale): View {
     emoji,
     levelWord: look.word,
     headline,
-    title: alert.title,
+    title: titleText(alert, locale),
     text: alert.text,
     location: alert.location,
     project: alert.project,

@@ -18,10 +18,11 @@ import { renderIssueMessage } from '../../src/render/issue-message.js';
 import { actionKeyboard } from '../../src/render/keyboard.js';
 import { parseTelegramHtml } from '../fakes/telegram-html.js';
 import { fixture } from '../helpers.js';
+import { titleText } from '../../src/i18n/phrases.js';
 
 const CYRILLIC = /[А-Яа-яЁё]/;
 // Words Russian on-call engineers use as they are (and level FATAL, as Sentry shows it).
-const SAME_IN_RUSSIAN = new Set(['levelFatal', 'fieldPullRequest']);
+const SAME_IN_RUSSIAN = new Set(['levelFatal', 'fieldPullRequest', 'titleSeerOther']);
 
 /** A sample value for each parameter, so function entries can be called. */
 function sampleOf(value: unknown): string {
@@ -118,6 +119,7 @@ describe('every kind in Russian', () => {
     'View in Sentry', 'SENTRY ALERT', 'SENTRY ISSUE', 'METRIC ALERT', 'SENTRY WEBHOOK', 'SENTRY DIGEST', 'Location:', 'Project:',
     'Environment:', 'Release:', 'Rule:', 'By:', 'Assigned to:', 'Seen ', '• Aggregate', '• Query', '• Resolution', '• Archived',
     '• Substatus', '• First seen', '• Organization', '• Webhook', '• Change', '• Branch', '• Key step',
+    'New comment', 'Comment edited', 'Root cause', 'Solution found', 'Sentry integration',
   ];
 
   it.each(SAMPLE_KINDS)('%s: no English chrome, valid Telegram HTML, Sentry’s texts unchanged', (kind) => {
@@ -128,7 +130,9 @@ describe('every kind in Russian', () => {
     for (const word of ENGLISH_CHROME) expect(ruText.plain, word).not.toContain(word);
     expect(ruText.plain).toMatch(CYRILLIC);
     // Sentry's own data is never translated.
-    if (alert.title) expect(ruText.plain).toContain(alert.title.slice(0, 40));
+    // Sentry's own data is never translated; a title sentry-tg words itself is.
+    if (alert.titlePhrase) expect(ruText.plain).not.toContain(alert.title);
+    else expect(ruText.plain).toContain(alert.title.slice(0, 40));
     if (alert.project) expect(ruText.plain).toContain(alert.project);
     expect(enText.plain).not.toMatch(CYRILLIC);
     for (const row of ruText.buttons) for (const b of row) expect(b.text).not.toBe('View in Sentry');
@@ -245,5 +249,26 @@ describe('an unreadable body, in the chat’s language', () => {
     const alert = normalise({ resource: undefined, body });
     expect(render(alert, {}, 'ru').plain).toContain(`: ${ru}`);
     expect(render(alert, {}, 'en').plain).toContain(`: ${en}`);
+  });
+});
+
+describe('titles sentry-tg words itself, in the chat’s language', () => {
+  it.each([
+    ['comment', 'created', { comment_id: '1', issue_id: '42', comment: 'looks bad' }, 'Новый комментарий к проблеме 42', 'New comment on issue 42'],
+    ['comment', 'deleted', { comment_id: '1' }, 'Комментарий удалён', 'Comment deleted'],
+    ['seer', 'root_cause_completed', { run_id: 7, group_id: '42' }, 'Первопричина найдена', 'Root cause found'],
+    ['installation', 'created', { installation: { uuid: 'u-1' } }, 'Интеграция Sentry установлена', 'Sentry integration installed'],
+  ])('%s.%s', (resource, action, data, ru, en) => {
+    const alert = normalise({ resource, body: { action, data, actor: { type: 'user', id: '1', name: 'Jane' } } });
+    expect(alert.title).toBe(en);
+    expect(render(alert, {}, 'ru').plain).toContain(ru);
+    expect(render(alert, {}, 'en').plain).toContain(en);
+  });
+
+  it('a digest line of a comment is in the digest’s language', () => {
+    const alert = normalise({ resource: 'comment', body: { action: 'created', data: { comment_id: '1', issue_id: '42' } } });
+    expect(titleText(alert, 'ru')).toBe('Новый комментарий к проблеме 42');
+    // A title Sentry wrote stays as it came.
+    expect(titleText({ title: 'ValueError: broken' }, 'ru')).toBe('ValueError: broken');
   });
 });

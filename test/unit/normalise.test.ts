@@ -153,6 +153,7 @@ describe('published Sentry payloads (fixtures)', () => {
         action: 'created',
         level: null,
         title: 'New comment on issue 100',
+        titlePhrase: { kind: 'comment', action: 'created', issueId: '100' },
         text: 'adding a comment',
         project: 'sentry',
         issueId: '100',
@@ -172,6 +173,7 @@ describe('published Sentry payloads (fixtures)', () => {
         action: 'root_cause_completed',
         level: null,
         title: 'Root cause found',
+        titlePhrase: { kind: 'seer', action: 'root_cause_completed' },
         text: "Woah wow there's a bug here.",
         issueId: '1170820242',
         fields: [
@@ -191,6 +193,7 @@ describe('published Sentry payloads (fixtures)', () => {
         action: 'created',
         level: null,
         title: 'Sentry integration installed',
+        titlePhrase: { kind: 'installation', action: 'created' },
         actor: 'Meredith Heller',
         fields: [
           { label: 'Organization', value: 'test-org' },
@@ -530,6 +533,7 @@ describe('comment', () => {
       action,
       level: null,
       title,
+      titlePhrase: { kind: 'comment', action, issueId: '100' },
       text: 'ok, fixed',
       project: 'sentry',
       issueId: '100',
@@ -567,6 +571,7 @@ describe('seer', () => {
       ...common,
       action,
       title,
+      titlePhrase: { kind: 'seer', action },
       fields: [],
       dedupKey: `seer:${action}:12345:1170820242`,
     });
@@ -580,6 +585,7 @@ describe('seer', () => {
       ...common,
       action: 'solution_completed',
       title: 'Solution found',
+      titlePhrase: { kind: 'seer', action: 'solution_completed' },
       text: 'Definitely need to fix this.',
       fields: [
         { label: 'Step 1', value: 'Go fix it' },
@@ -606,6 +612,7 @@ describe('seer', () => {
       ...common,
       action: 'coding_completed',
       title: 'Code changes ready',
+      titlePhrase: { kind: 'seer', action: 'coding_completed' },
       text: "This change initializes the 'blooopy' variable before use",
       fields: [
         { label: 'Change', value: 'my-app: fix: Initialize undefined variable' },
@@ -626,6 +633,7 @@ describe('seer', () => {
       ...common,
       action: 'pr_created',
       title: 'Pull request created',
+      titlePhrase: { kind: 'seer', action: 'pr_created' },
       url: 'https://github.com/owner/repo/pull/123',
       fields: [
         { label: 'Pull request', value: 'my-app #123' },
@@ -657,6 +665,7 @@ describe('installation', () => {
       action: 'deleted',
       level: null,
       title: 'Sentry integration removed',
+      titlePhrase: { kind: 'installation', action: 'deleted' },
       actor: 'Meredith Heller',
       fields: [
         { label: 'Organization', value: 'test-org' },
