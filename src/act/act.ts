@@ -36,6 +36,8 @@ export interface ActDeps {
   /** Replicas sharing the database: only the leader reads updates. */
   replicas?: ReplicaCoordination | null;
   leadLeaseMs?: number;
+  /** The language of answers in a given alert chat (its route's locale); default: `locale`. */
+  localeOf?: (chatId: string) => Locale;
 }
 
 export type Acting = ReturnType<typeof startActing>;
@@ -44,6 +46,16 @@ export function startActing(deps: ActDeps) {
   const { telegram, logger } = deps;
   const now = deps.now ?? Date.now;
   let updatesState: () => UpdatesState = () => 'starting';
+  const alertChats = deps.chatIds ?? [deps.chatId];
+  // A group upgraded to a supergroup is known by its new id; its route still names the old one.
+  const routeLocale = deps.localeOf;
+  const localeOf = routeLocale
+    ? async (chatId: string): Promise<Locale> => {
+        if (alertChats.includes(chatId)) return routeLocale(chatId);
+        for (const c of alertChats) if ((await deps.store.migratedTo(c)) === chatId) return routeLocale(c);
+        return routeLocale(chatId);
+      }
+    : undefined;
 
   const onCallback = createCallbackHandler({
     telegram,
@@ -54,6 +66,7 @@ export function startActing(deps: ActDeps) {
     logger: logger.child({ part: 'buttons' }),
     now,
     ...(deps.locale ? { locale: deps.locale } : {}),
+    ...(localeOf ? { localeOf } : {}),
   });
   const onMessage = createCommandHandler({
     dispatcher: deps.dispatcher,
@@ -67,6 +80,7 @@ export function startActing(deps: ActDeps) {
     logger: logger.child({ part: 'commands' }),
     now,
     ...(deps.locale ? { locale: deps.locale } : {}),
+    ...(localeOf ? { localeOf } : {}),
   });
 
   // In the background: an unreachable Telegram must not hold up the receiver's start.

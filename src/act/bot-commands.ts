@@ -35,6 +35,10 @@ export interface StatusView {
   undeliverable: number;
   lastUndeliverableReason: string | null;
   muted: number;
+  /** Alerts no route matched (no default chat), since start: /health's `unrouted`. */
+  unrouted: number;
+  /** Org-wide webhooks of projects this receiver does not post, since start: /health's `outOfScope`. */
+  outOfScope: number;
   mutes: { label: string; until: number }[];
   telegramReachable: boolean | null;
   updates: UpdatesState;
@@ -52,6 +56,7 @@ export function statusText(v: StatusView, locale: Locale = 'en'): string {
     t.statusLastDelivery(v.lastDeliveredAt !== null ? when(v.lastDeliveredAt) : null),
     t.statusUndeliverable(v.undeliverable, v.lastUndeliverableReason ? escapeHtml(v.lastUndeliverableReason) : null),
     t.statusMuted(v.muted),
+    t.statusNotPosted(v.unrouted, v.outOfScope),
   ];
   if (v.mutes.length) {
     lines.push(t.statusActiveMutes(v.mutes.map((m) => t.statusMuteUntil(escapeHtml(m.label), when(m.until))).join(', ')));
@@ -88,14 +93,15 @@ export interface CommandDeps {
   buttonsOff: string | null;
   logger: Logger;
   now: () => number;
-  /** The language of the answers; English when absent. */
+  /** The language of answers in a private chat with the bot; English when absent. */
   locale?: Locale;
+  /** The language of answers in an alert chat (its route's locale); default: `locale`. */
+  localeOf?: (chatId: string) => Locale | Promise<Locale>;
 }
 
 export function createCommandHandler(deps: CommandDeps) {
   const { dispatcher, store, logger } = deps;
-  const locale = deps.locale ?? 'en';
-  const t = messages(locale);
+  const fallback = deps.locale ?? 'en';
   const alertChats = [...new Set([deps.chatId, ...(deps.chatIds ?? [])])];
 
   /** The configured chat id this chat is known by (`-100…`, or `@name`), or null. */
@@ -128,7 +134,7 @@ export function createCommandHandler(deps: CommandDeps) {
   }
 
   /** The issue of the alert a command replies to. */
-  async function repliedIssue(msg: TgMessage, chatId: string): Promise<IssueRef | null> {
+  async function repliedIssue(msg: TgMessage, chatId: string, locale: Locale): Promise<IssueRef | null> {
     const target = msg.reply_to_message;
     if (!target) return null;
     const row = await store.message(chatId, target.message_id);
@@ -139,7 +145,7 @@ export function createCommandHandler(deps: CommandDeps) {
     } catch {
       shortId = null;
     }
-    return { issueId: row.issueId, shortId, label: shortId ?? t.issueLabel(row.issueId) };
+    return { issueId: row.issueId, shortId, label: shortId ?? messages(locale).issueLabel(row.issueId) };
   }
 
   /** A short id is tied to an issue id through the messages this chat got. */
@@ -148,8 +154,9 @@ export function createCommandHandler(deps: CommandDeps) {
     return { ...ref, issueId: await store.issueForShortId(chatId, ref.shortId) };
   }
 
-  async function mute(msg: TgMessage, args: string[], chatId: string): Promise<void> {
-    const parsed = parseMute(args, await repliedIssue(msg, chatId), locale);
+  async function mute(msg: TgMessage, args: string[], chatId: string, locale: Locale): Promise<void> {
+    const t = messages(locale);
+    const parsed = parseMute(args, await repliedIssue(msg, chatId, locale), locale);
     // parseMute's only error is the usage line.
     if ('error' in parsed) return reply(msg, escapeHtml(t.muteUsage));
     const ref = await resolve(parsed.ref, chatId);
@@ -173,8 +180,9 @@ export function createCommandHandler(deps: CommandDeps) {
     );
   }
 
-  async function unmute(msg: TgMessage, args: string[], chatId: string): Promise<void> {
-    const parsed = parseUnmute(args, await repliedIssue(msg, chatId), locale);
+  async function unmute(msg: TgMessage, args: string[], chatId: string, locale: Locale): Promise<void> {
+    const t = messages(locale);
+    const parsed = parseUnmute(args, await repliedIssue(msg, chatId, locale), locale);
     // parseUnmute's only error is the usage line.
     if ('error' in parsed) return reply(msg, escapeHtml(t.unmuteUsage));
     const ref = await resolve(parsed, chatId);
@@ -198,6 +206,9 @@ export function createCommandHandler(deps: CommandDeps) {
     }
     // Mutes apply to the chat they are typed in; in a private chat with the bot, to the alert chat.
     const muteChat = configured ?? (await store.migratedTo(deps.chatId)) ?? deps.chatId;
+    // Answers follow the chat's route locale; a private chat with the bot gets the global one.
+    const locale = configured && deps.localeOf ? await deps.localeOf(configured) : fallback;
+    const t = messages(locale);
     switch (cmd.name) {
       case 'chatid':
         return reply(msg, chatIdText(msg, locale));
@@ -206,7 +217,7 @@ export function createCommandHandler(deps: CommandDeps) {
       case 'mute':
       case 'unmute':
         if (!allowed) return reply(msg, t.muteOnlyAllowed);
-        return cmd.name === 'mute' ? mute(msg, cmd.args, muteChat) : unmute(msg, cmd.args, muteChat);
+        return cmd.name === 'mute' ? mute(msg, cmd.args, muteChat, locale) : unmute(msg, cmd.args, muteChat, locale);
       case 'help':
         return reply(msg, helpText(deps.buttonsOff, locale));
       default:

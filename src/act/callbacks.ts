@@ -22,6 +22,8 @@ export interface CallbackDeps {
   now: () => number;
   /** The language of the answers; English when absent. */
   locale?: Locale;
+  /** The language of answers to presses in a chat (its route's locale); default: `locale`. */
+  localeOf?: (chatId: string) => Locale | Promise<Locale>;
 }
 
 /** Sentry's reason for a failed call, short enough for an answer. */
@@ -32,6 +34,12 @@ export function sentryReason(err: unknown): string {
 
 export function createCallbackHandler(deps: CallbackDeps) {
   const { telegram, store, dispatcher, logger } = deps;
+  const fallback = deps.locale ?? 'en';
+  /** The chat the button's message was posted to (as configured, maybe `@name`), else the pressed one. */
+  const localeFor = async (query: TgCallbackQuery, chatId: string | undefined): Promise<Locale> => {
+    const chat = chatId ?? (query.message ? String(query.message.chat.id) : undefined);
+    return chat !== undefined && deps.localeOf ? deps.localeOf(chat) : fallback;
+  };
 
   async function answer(query: TgCallbackQuery, text?: string, alert = false): Promise<void> {
     try {
@@ -57,20 +65,22 @@ export function createCallbackHandler(deps: CallbackDeps) {
       await handle(query, once);
     } catch (err) {
       logger.error({ err, data: query.data }, 'a button press failed');
-      if (!answered) await answer(query, messages(deps.locale).pressInternalError, true);
+      if (!answered) await answer(query, messages(await localeFor(query, undefined)).pressInternalError, true);
     }
   };
 
   async function handle(query: TgCallbackQuery, respond: (text?: string, alert?: boolean) => Promise<void>): Promise<void> {
     const parsedKey = parseCallbackData(query.data)?.key;
+    const callback = parsedKey ? await store.callback(parsedKey) : null;
+    const locale = await localeFor(query, callback?.chatId);
     const decision = decidePress({
       fromId: query.from.id,
       allowedUsers: deps.allowedUsers,
       data: query.data,
-      callback: parsedKey ? await store.callback(parsedKey) : null,
+      callback,
       chat: query.message?.chat,
       canWrite: deps.sentry !== null,
-      ...(deps.locale ? { locale: deps.locale } : {}),
+      locale,
     });
     const log = logger.child({ userId: query.from.id, data: query.data });
 
@@ -86,17 +96,17 @@ export function createCallbackHandler(deps: CallbackDeps) {
     }
 
     const sentry = deps.sentry;
-    if (!sentry) return respond(messages(deps.locale).pressActionsOff, true); // decidePress already refuses this
+    if (!sentry) return respond(messages(locale).pressActionsOff, true); // decidePress already refuses this
     let issue: Awaited<ReturnType<SentryApi['updateIssue']>>;
     try {
       issue = await sentry.updateIssue(cb.org, cb.issueId, decision.body);
     } catch (err) {
       log.warn({ issueId: cb.issueId, err: (err as Error).message }, 'Sentry refused a button action');
-      return respond(failureAnswer(decision.code, sentryReason(err), deps.locale), true);
+      return respond(failureAnswer(decision.code, sentryReason(err), locale), true);
     }
     const who = whoPressed(query.from);
     log.info({ issueId: cb.issueId, action: decision.code, who }, 'issue changed in Sentry from Telegram');
-    await respond(actionToast(decision.code, deps.locale));
+    await respond(actionToast(decision.code, locale));
     // Not awaited: the message follows in the chat's paced turn; the next press need not wait.
     void dispatcher.update(cb.chatId, cb.messageId, {
       kind: 'action',

@@ -16,6 +16,7 @@ import { createLogger, silentLogger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
 import { normalise } from '../normalise/normalise.js';
 import { render } from '../render/render.js';
+import { loadTemplates } from '../render/templates.js';
 import { wirePipeline } from '../pipeline/wire.js';
 import { asyncStore, type AsyncStore } from '../store/async-store.js';
 import { openStore } from '../store/store.js';
@@ -239,6 +240,8 @@ export async function testSendCommand(
   opts: TestSendOptions = {},
 ): Promise<number> {
   const kinds = kindsOf(flags);
+  // Your SENTRY_TG_TEMPLATES, checked as `serve` checks them (every problem with file:line).
+  loadTemplates(loaded.settings.templates);
   if (flags.dryRun) {
     dryRun(ctx, kinds, flags.debug === true, loaded.settings.locale);
     return 0;

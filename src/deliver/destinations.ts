@@ -40,6 +40,15 @@ export function destinationsOf(routes: RoutesConfig | undefined, locale: Locale)
   return (chatId, routeName) => (routeName !== null ? byName.get(routeName) : undefined) ?? byChat.get(chatId) ?? global;
 }
 
+/** The language of a chat's bot replies and press answers: the chat's route locale, else `locale`. */
+export type LocaleOf = (chatId: string) => Locale;
+
+/** Same fallback order as `destinationsOf`, with no route name (a command is not tied to one). */
+export function localesOf(routes: RoutesConfig | undefined, locale: Locale): LocaleOf {
+  const of = destinationsOf(routes, locale);
+  return (chatId) => of(chatId, null).locale;
+}
+
 /** Post without a notification sound: quiet hours at `atMs` and no alert is of a loud level. */
 export function silentAt(dest: DestinationSettings, levels: readonly (Level | null)[], atMs: number): boolean {
   const quiet = dest.quiet;

@@ -1,5 +1,6 @@
 // Digests: when a chat's distinct new alerts would take too long one by one, they go out as
 // one message of lines; repeats of a listed issue add to its line's counter (an edit).
+import { titleText } from '../i18n/phrases.js';
 import { rowKind } from '../issue/state.js';
 import { renderDigest, type DigestLine, type Rendered } from '../render/render.js';
 import type { MessageRow } from '../store/store.js';
@@ -35,16 +36,16 @@ export function createDigests(ctx: DeliveryContext, planner: Pick<Planner, 'aler
   }
 
   async function sendDigest(chatId: string, units: Unit[]): Promise<void> {
+    const dest = destOf(chatId, units);
     const content: DigestContent = {
       lines: await Promise.all(
         units.map(async (u) => {
           const a = await alertOf(u.rows[0]!);
-          return { groupKey: u.groupKey, level: a.level, title: a.title, ...(a.url ? { url: a.url } : {}), count: u.rows.length };
+          return { groupKey: u.groupKey, level: a.level, title: titleText(a, dest.locale), ...(a.url ? { url: a.url } : {}), count: u.rows.length };
         }),
       ),
     };
     const rows = units.flatMap((u) => u.rows);
-    const dest = destOf(chatId, units);
     // Silent only when no line is of a loud level.
     const silent = silentAt(dest, content.lines.map((l) => l.level), now());
     const messageId = await send(chatId, units[0]!.rows[0]!.threadId, digestRender(content, dest), undefined, silent);

@@ -24,6 +24,7 @@ export const cliEn = {
   'doctor.title.route': 'Route "{name}"',
   'doctor.title.route-default': 'Default chat of the routes file',
   'doctor.title.routes-reach': 'Routes that can match',
+  'doctor.title.templates': 'Templates',
 
   // ---- doctor: the report ----
   'doctor.skipped': '{title}: skipped, {detail}',
@@ -55,6 +56,15 @@ export const cliEn = {
   'doctor.scope.some': 'alerts are posted only for projects {projects}',
 
   // ---- doctor: the routes file ----
+  'doctor.templates.builtIn': 'the built-in templates (SENTRY_TG_TEMPLATES is not set)',
+  'doctor.templates.ok': '{dir}: every template checks out; template sets: {sets}',
+  'doctor.templates.noSets': 'none',
+  'doctor.templates.broken': '{problems}',
+  'doctor.templates.brokenFix': 'Fix these files (variables: README, "Templates"): `sentry-tg serve` refuses to start with them; `sentry-tg preview` shows the result',
+  'doctor.templates.notFolder': '{error}',
+  'doctor.templates.notFolderFix': 'Point SENTRY_TG_TEMPLATES at the folder of your templates, or unset it',
+  'doctor.templates.missingSets': '{problems}',
+  'doctor.templates.missingSetsFix': 'Create the set folder in SENTRY_TG_TEMPLATES, or fix `template:` in the routes file',
   'doctor.routes.ok': '{file}: {routes} route(s){withDefault}',
   'doctor.routes.withDefault': ' and a default chat',
   'doctor.routes.broken': '{problems}',

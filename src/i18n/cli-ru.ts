@@ -24,6 +24,7 @@ export const cliRu: Record<CliKey, string> = {
   'doctor.title.route': 'Маршрут «{name}»',
   'doctor.title.route-default': 'Чат по умолчанию из файла маршрутов',
   'doctor.title.routes-reach': 'Достижимость маршрутов',
+  'doctor.title.templates': 'Шаблоны',
 
   'doctor.skipped': '{title}: пропущено, {detail}',
   'doctor.summary': 'Doctor: в порядке {ok}, предупреждений {warn}, ошибок {fail}, пропущено {skip}',
@@ -51,6 +52,15 @@ export const cliRu: Record<CliKey, string> = {
   'doctor.scope.one': 'публикуются алерты только проекта {projects}',
   'doctor.scope.some': 'публикуются алерты только проектов {projects}',
 
+  'doctor.templates.builtIn': 'встроенные шаблоны (SENTRY_TG_TEMPLATES не задан)',
+  'doctor.templates.ok': '{dir}: все шаблоны в порядке; наборы шаблонов: {sets}',
+  'doctor.templates.noSets': 'нет',
+  'doctor.templates.broken': '{problems}',
+  'doctor.templates.brokenFix': 'Исправьте эти файлы (переменные: README, «Templates»): с ними `sentry-tg serve` не запустится; `sentry-tg preview` покажет результат',
+  'doctor.templates.notFolder': '{error}',
+  'doctor.templates.notFolderFix': 'Укажите в SENTRY_TG_TEMPLATES папку с вашими шаблонами или уберите эту настройку',
+  'doctor.templates.missingSets': '{problems}',
+  'doctor.templates.missingSetsFix': 'Создайте папку набора в SENTRY_TG_TEMPLATES или исправьте `template:` в файле маршрутов',
   'doctor.routes.ok': '{file}: маршрутов {routes}{withDefault}',
   'doctor.routes.withDefault': ' и чат по умолчанию',
   'doctor.routes.broken': '{problems}',

@@ -5,6 +5,9 @@ import { pluralWord, type PluralForms } from './locale.js';
 
 const plural = (one: string, few: string, many: string): PluralForms => ({ one, few, many, other: few });
 const held = plural('алерт', 'алерта', 'алертов');
+const timesWord = plural('раз', 'раза', 'раз');
+const itemsWord = plural('элемент', 'элемента', 'элементов');
+const usersWord = plural('пользователь', 'пользователя', 'пользователей');
 
 export const ru: Catalogue = {
   levelFatal: 'FATAL',
@@ -51,6 +54,44 @@ export const ru: Catalogue = {
   fieldWebhook: 'Вебхук',
   fieldBody: 'Тело',
   fieldKeys: 'Ключи',
+
+  // значения полей, которые sentry-tg формулирует сам (i18n/phrases.ts)
+  substatusOngoing: 'продолжается',
+  substatusRegressed: 'регрессия',
+  substatusEscalating: 'эскалация',
+  substatusNew: 'новая',
+  archivedUntilEscalating: 'до эскалации',
+  archivedForever: 'навсегда',
+  archivedUntilConditionMet: 'до выполнения условия',
+  resolutionNow: 'сейчас',
+  resolutionInNextRelease: 'в следующем релизе',
+  resolutionInRelease: 'в релизе',
+  resolutionInCommit: 'в коммите',
+  resolutionInUpcomingRelease: 'в предстоящем релизе',
+  resolutionWithThirdPartyApp: 'через стороннее приложение',
+  archiveFor: (duration) => `на ${duration}`,
+  archiveSeen: (n, within) => `пока не повторится ещё ${n} ${pluralWord('ru', n, timesWord)}${within ? ` за ${within}` : ''}`,
+  archiveUsers: (n, within) => `пока не затронет ещё ${n} ${pluralWord('ru', n, usersWord)}${within ? ` за ${within}` : ''}`,
+  archiveUntil: (at) => `до ${at}`,
+  bodyList: (n) => `список: ${n} ${pluralWord('ru', n, itemsWord)}`,
+  bodyEmpty: 'пусто',
+
+  titleCommentCreated: 'Новый комментарий',
+  titleCommentUpdated: 'Комментарий изменён',
+  titleCommentDeleted: 'Комментарий удалён',
+  titleCommentOther: (action) => `Комментарий: ${action}`,
+  titleOnIssue: (what, issueId) => `${what} к проблеме ${issueId}`,
+  titleInstallationCreated: 'Интеграция Sentry установлена',
+  titleInstallationDeleted: 'Интеграция Sentry удалена',
+  titleInstallationOther: (action) => `Интеграция Sentry: ${action}`,
+  titleSeerRootCauseStarted: 'Начат поиск первопричины',
+  titleSeerRootCauseCompleted: 'Первопричина найдена',
+  titleSeerSolutionStarted: 'Поиск решения',
+  titleSeerSolutionCompleted: 'Решение найдено',
+  titleSeerCodingStarted: 'Начато написание кода',
+  titleSeerCodingCompleted: 'Изменения кода готовы',
+  titleSeerPrCreated: 'Pull request создан',
+  titleSeerOther: (action) => `Seer: ${action}`,
 
   buttonResolve: '✅ Решено',
   buttonUnresolve: 'Открыть снова',
@@ -102,6 +143,7 @@ export const ru: Catalogue = {
   statusLastDelivery: (at) => `Последняя доставка: ${at ?? 'ещё не было'}`,
   statusUndeliverable: (n, reason) => `Недоставлено: ${n}${reason ? ` · последняя причина: ${reason}` : ''}`,
   statusMuted: (n) => `Заглушено алертов: ${n}`,
+  statusNotPosted: (unrouted, outOfScope) => `Без маршрута: ${unrouted} · других проектов: ${outOfScope}`,
   statusActiveMutes: (list) => `Действующие заглушки: ${list}`,
   statusMuteUntil: (label, until) => `${label} до ${until}`,
   statusTelegram: (reachable) => `Telegram: ${reachable ? 'доступен' : 'не отвечает'}`,

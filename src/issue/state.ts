@@ -3,6 +3,7 @@
 import { isLifecycleAction } from '../group/group-key.js';
 import type { Alert } from '../normalise/alert.js';
 import { messages, type Locale } from '../i18n/index.js';
+import { fieldValue } from '../i18n/phrases.js';
 import { actionLine, type SentryAction } from './actions.js';
 import { clock } from './clock.js';
 
@@ -81,7 +82,8 @@ export function applyChange(state: IssueState, row: IssueChange, locale: Locale 
       if (state.status === 'ignored') return same;
       const alert = row.alert();
       const by = byActor(alert);
-      const how = alert.fields.find((f) => f.label === 'Archived')?.value;
+      const archived = alert.fields.find((f) => f.label === 'Archived');
+      const how = archived ? fieldValue(archived, locale) : undefined;
       return {
         state: {
           ...state,

@@ -33,10 +33,6 @@ export interface Metrics {
   scrape(): Promise<{ text: string; contentType: string }>;
 }
 
-// The route label of the queue gauges: the queue is one for every route. Alerts sent to the
-// default chat (or, without a routes file, the chat from .env) count under this route name.
-export const DEFAULT_ROUTE = 'default';
-
 /** The outcome label of each way a webhook ends (the type keeps this table complete). */
 export const OUTCOME_LABELS: Record<WebhookOutcome, string> = {
   accepted: 'accepted',
@@ -125,22 +121,6 @@ export function createMetrics(input: MetricsInput): Metrics {
   // Read once at the start of each scrape, so every gauge shows the same moment.
   let current: Figures | null = null;
   let scrapedAtMs = 0;
-  const gauge = (name: string, help: string, value: (f: Figures) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['route'] as const,
-      registers,
-      collect() {
-        if (current) this.set({ route: DEFAULT_ROUTE }, value(current));
-      },
-    });
-  gauge('sentry_tg_outbox_pending', 'Alerts accepted and waiting to be posted.', (f) => f.queue.pending);
-  gauge('sentry_tg_outbox_oldest_pending_age_seconds', 'Age of the oldest alert waiting to be posted; 0 when none waits.', (f) =>
-    f.queue.oldestPendingAt === null ? 0 : Math.max(0, (scrapedAtMs - f.queue.oldestPendingAt) / 1000),
-  );
-  gauge('sentry_tg_alerts_parked', 'Alerts that could not be delivered and wait for a human (/health: undeliverable).', (f) => f.queue.parked);
-  gauge('sentry_tg_alerts_muted', 'Alerts counted but not posted because their issue was muted (kept 7 days).', (f) => f.queue.muted);
   const single = (name: string, help: string, value: (f: Figures) => number) =>
     new Gauge({
       name,
@@ -150,6 +130,15 @@ export function createMetrics(input: MetricsInput): Metrics {
         if (current) this.set(value(current));
       },
     });
+  // No `route` label on the queue gauges: /health and /status report the queue as one, and a
+  // per-route split would need a GROUP BY over the outbox on every scrape. Per-route numbers are
+  // the counters (sentry_tg_routed_alerts_total).
+  single('sentry_tg_outbox_pending', 'Alerts accepted and waiting to be posted.', (f) => f.queue.pending);
+  single('sentry_tg_outbox_oldest_pending_age_seconds', 'Age of the oldest alert waiting to be posted; 0 when none waits.', (f) =>
+    f.queue.oldestPendingAt === null ? 0 : Math.max(0, (scrapedAtMs - f.queue.oldestPendingAt) / 1000),
+  );
+  single('sentry_tg_alerts_parked', 'Alerts that could not be delivered and wait for a human (/health: undeliverable).', (f) => f.queue.parked);
+  single('sentry_tg_alerts_muted', 'Alerts counted but not posted because their issue was muted (kept 7 days).', (f) => f.queue.muted);
   single('sentry_tg_telegram_reachable', 'Whether Telegram answered the last call: 1 yes, 0 no, -1 not known yet.', (f) =>
     f.telegramReachable === null ? -1 : Number(f.telegramReachable),
   );

@@ -16,8 +16,37 @@ export type AlertKind =
 
 export interface Field {
   label: string;
+  /** The value in English words (logs, dedup keys, rows stored before `phrase`). */
   value: string;
+  /** When the value is sentry-tg's own wording, what it says, so render/ can word it per locale. */
+  phrase?: Phrase;
 }
+
+/** A title sentry-tg words itself, kept as Sentry's resource and action (render/ words it per locale). */
+export type TitlePhrase =
+  | { kind: 'comment'; action: string; issueId?: string }
+  | { kind: 'installation'; action: string }
+  | { kind: 'seer'; action: string };
+
+/** One condition of an "archive until …" (Sentry's statusDetails). */
+export type ArchiveCondition =
+  | { for: number } // minutes
+  | { seen: number; withinMinutes?: number }
+  | { users: number; withinMinutes?: number }
+  | { until: string }; // ISO-8601
+
+/**
+ * A field value sentry-tg words itself, kept as data: Sentry's codes (substatus, resolution
+ * type) and numbers, never English text. render/ (and issue/) turn it into the chat's language.
+ */
+export type Phrase =
+  | { kind: 'substatus'; code: string }
+  | { kind: 'resolution'; code: string }
+  | { kind: 'minutes'; minutes: number }
+  | { kind: 'archive'; conditions: ArchiveCondition[] }
+  // An unknown webhook's body that is not an object: a list of `items`, or nothing at all.
+  | { kind: 'list'; items: number }
+  | { kind: 'empty' };
 
 export interface Alert {
   kind: AlertKind;
@@ -31,6 +60,8 @@ export interface Alert {
   level: Level | null;
   /** One line: exception "Type: value", metric title, issue title... Never empty. */
   title: string;
+  /** When the title is sentry-tg's own words (a comment, an installation, Seer progress), what it says; `title` is then its English form. */
+  titlePhrase?: TitlePhrase;
   /** Longer free text: metric description, comment body, Seer root cause. */
   text?: string;
   /** Innermost in-app frame as `file:line in function`, else the culprit. */

@@ -1,5 +1,5 @@
 // Small builders the resource normalisers share: a bounded dedup key and an optional field.
-import type { Field } from './alert.js';
+import type { Field, Phrase } from './alert.js';
 import { clip } from './text.js';
 
 // Lists inside a payload (Seer steps, code changes, pull requests) shown as fields.
@@ -11,6 +11,7 @@ export function dedupKey(parts: ReadonlyArray<string | number | undefined>): str
   return parts.map((p) => clip(p === undefined ? '' : String(p), MAX_KEY_PART_CHARS)).join(':');
 }
 
-export function field(label: string, value: string | undefined): Field[] {
-  return value === undefined ? [] : [{ label, value }];
+export function field(label: string, value: string | undefined, phrase?: Phrase): Field[] {
+  if (value === undefined) return [];
+  return phrase === undefined ? [{ label, value }] : [{ label, value, phrase }];
 }

@@ -127,18 +127,20 @@ function scalarFields(o: Obj, prefix: string): Field[] {
   return fields;
 }
 
-function describeNonObject(body: unknown): string {
-  if (Array.isArray(body)) return `array of ${body.length} ${body.length === 1 ? 'item' : 'items'}`;
-  if (typeof body === 'string') return JSON.stringify(clip(body, MAX_UNKNOWN_VALUE_CHARS));
-  if (body === undefined) return 'empty';
-  return scalarText(body) ?? typeof body;
+function describeNonObject(body: unknown): Field {
+  if (Array.isArray(body)) {
+    return { label: 'Body', value: `array of ${body.length} ${body.length === 1 ? 'item' : 'items'}`, phrase: { kind: 'list', items: body.length } };
+  }
+  if (typeof body === 'string') return { label: 'Body', value: JSON.stringify(clip(body, MAX_UNKNOWN_VALUE_CHARS)) };
+  if (body === undefined) return { label: 'Body', value: 'empty', phrase: { kind: 'empty' } };
+  return { label: 'Body', value: scalarText(body) ?? typeof body };
 }
 
 /** What arrived, for a human: the top-level keys, then scalar values (top level, then `data`). */
 function unknownFields(body: unknown): Field[] {
   const o = obj(body);
   if (o === undefined) {
-    return [{ label: 'Body', value: describeNonObject(body) }];
+    return [describeNonObject(body)];
   }
   const keys = Object.keys(o);
   const listed = keys.slice(0, MAX_UNKNOWN_KEYS_LISTED).join(', ');

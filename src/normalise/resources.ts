@@ -2,7 +2,7 @@
 // Each function returns null when the body lacks the part that makes it that resource, and the
 // caller then falls back to the unknown alert.
 
-import type { Alert, Field, Level } from './alert.js';
+import type { Alert, ArchiveCondition, Field, Level } from './alert.js';
 import { levelFromAny } from './level.js';
 import { actorName, arr, culpritOf, httpUrl, idStr, obj, str, toIso, whole, type Envelope, type Obj } from './readers.js';
 import { fnv1a, humanise, minutesText } from './text.js';
@@ -17,31 +17,40 @@ const ARCHIVE_SUBSTATUS = new Map([
   ['archived_until_condition_met', 'until condition met'],
 ]);
 
-function within(windowMinutes: unknown): string {
+function within(windowMinutes: unknown): { withinMinutes?: number } {
   const minutes = whole(windowMinutes);
-  return minutes ? ` in ${minutesText(minutes)}` : '';
+  return minutes ? { withinMinutes: minutes } : {};
 }
 
-/** The conditions of an "archive until ..." from statusDetails, in words. */
-function archiveConditions(details: Obj | undefined): string[] {
+/** The conditions of an "archive until ..." from statusDetails. */
+function archiveConditions(details: Obj | undefined): ArchiveCondition[] {
   if (details === undefined) return [];
-  const parts: string[] = [];
+  const parts: ArchiveCondition[] = [];
   const duration = whole(details.ignoreDuration);
-  if (duration) parts.push(`for ${minutesText(duration)}`);
+  if (duration) parts.push({ for: duration });
   const count = whole(details.ignoreCount);
-  if (count) parts.push(`until seen ${count} more times${within(details.ignoreWindow)}`);
+  if (count) parts.push({ seen: count, ...within(details.ignoreWindow) });
   const users = whole(details.ignoreUserCount);
-  if (users) parts.push(`until ${users} more users${within(details.ignoreUserWindow)}`);
+  if (users) parts.push({ users, ...within(details.ignoreUserWindow) });
   const until = toIso(details.ignoreUntil);
-  if (until) parts.push(`until ${until}`);
+  if (until) parts.push({ until });
   return parts;
 }
 
-function archivedText(substatus: string | undefined, details: Obj | undefined): string | undefined {
+/** The same conditions in English words, for the field's `value` (and the dedup key). */
+function conditionText(c: ArchiveCondition): string {
+  const inWindow = (m: number | undefined) => (m ? ` in ${minutesText(m)}` : '');
+  if ('for' in c) return `for ${minutesText(c.for)}`;
+  if ('seen' in c) return `until seen ${c.seen} more times${inWindow(c.withinMinutes)}`;
+  if ('users' in c) return `until ${c.users} more users${inWindow(c.withinMinutes)}`;
+  return `until ${c.until}`;
+}
+
+function archivedField(substatus: string | undefined, details: Obj | undefined): Field[] {
   const conditions = archiveConditions(details);
-  if (conditions.length > 0) return conditions.join(', ');
-  if (substatus === undefined) return undefined;
-  return ARCHIVE_SUBSTATUS.get(substatus) ?? humanise(substatus);
+  if (conditions.length > 0) return field('Archived', conditions.map(conditionText).join(', '), { kind: 'archive', conditions });
+  if (substatus === undefined) return [];
+  return field('Archived', ARCHIVE_SUBSTATUS.get(substatus) ?? humanise(substatus), { kind: 'substatus', code: substatus });
 }
 
 /** The issue's state after the change, in the UI's words (`ignored` is shown as archived). */
@@ -76,12 +85,10 @@ function assigneeIdentity(x: unknown): string | undefined {
 }
 
 function resolutionFields(data: Obj | undefined, details: Obj | undefined): Field[] {
-  const type = str(data?.resolution_type);
-  const resolution =
-    type !== undefined ? humanise(type) : details?.inNextRelease === true ? 'in next release' : undefined;
+  const type = str(data?.resolution_type) ?? (details?.inNextRelease === true ? 'in_next_release' : undefined);
   const commit = obj(details?.inCommit);
   return [
-    ...field('Resolution', resolution),
+    ...(type !== undefined ? field('Resolution', humanise(type), { kind: 'resolution', code: type }) : []),
     ...field('In release', str(details?.inRelease)),
     ...field('In commit', str(commit?.commit) ?? str(commit?.id)),
   ];
@@ -101,10 +108,11 @@ export function normaliseIssue(env: Envelope): Alert | null {
   const count = whole(issue.count);
   const assignee = assigneeName(data?.assignee) ?? assigneeName(issue.assignedTo);
 
-  const archived = status === 'archived' ? archivedText(substatus, details) : undefined;
+  const archivedFields = status === 'archived' ? archivedField(substatus, details) : [];
+  const archived = archivedFields[0]?.value;
   const fields: Field[] = [
-    ...field('Archived', archived),
-    ...(status !== 'archived' && substatus !== undefined ? field('Substatus', humanise(substatus)) : []),
+    ...archivedFields,
+    ...(status !== 'archived' && substatus !== undefined ? field('Substatus', humanise(substatus), { kind: 'substatus', code: substatus }) : []),
     ...(status === 'resolved' ? resolutionFields(data, details) : []),
     ...(firstSeen !== lastSeen ? field('First seen', firstSeen) : []),
   ];
@@ -190,7 +198,7 @@ export function normaliseMetric(env: Envelope): Alert | null {
     fields: [
       ...field('Aggregate', str(rule?.aggregate)),
       ...field('Query', str(rule?.query)),
-      ...field('Time window', timeWindow ? minutesText(timeWindow) : undefined),
+      ...(timeWindow ? field('Time window', minutesText(timeWindow), { kind: 'minutes', minutes: timeWindow }) : []),
       ...field('Environment', environment),
       ...field('Incident', identifier !== undefined ? `#${identifier}` : undefined),
       ...field('Started', started),
@@ -236,6 +244,7 @@ export function normaliseComment(env: Envelope): Alert | null {
     action,
     level: null,
     title: issueId !== undefined ? `${what} on issue ${issueId}` : what,
+    titlePhrase: { kind: 'comment', action, ...(issueId !== undefined ? { issueId } : {}) },
     text,
     project: str(data.project_slug),
     issueId,
@@ -265,6 +274,7 @@ export function normaliseInstallation(env: Envelope): Alert {
     action,
     level: null,
     title: INSTALLATION_TITLES.get(action) ?? `Sentry integration ${humanise(action)}`,
+    titlePhrase: { kind: 'installation', action },
     actor,
     fields: [
       ...field('Organization', str(obj(installation?.organization)?.slug)),

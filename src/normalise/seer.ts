@@ -88,6 +88,7 @@ export function normaliseSeer(env: Envelope): Alert | null {
     action,
     level: null,
     title: SEER_TITLES.get(action) ?? `Seer: ${capitalise(humanise(action)) || 'update'}`,
+    titlePhrase: { kind: 'seer', action },
     text:
       str(rootCause?.description) ??
       str(solution?.description) ??

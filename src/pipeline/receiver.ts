@@ -32,6 +32,7 @@ import { figuresOf, healthOf, queueFigures } from './health.js';
 import type { RoutesConfig } from '../route/config.js';
 import { routeChats, startRoutes } from './routes.js';
 import { wirePipeline } from './wire.js';
+import { localesOf } from '../deliver/destinations.js';
 
 /** SENTRY_ALERT_CHAT_ID may be absent when a routes file names the chats. */
 export type ServeSettings = Settings & { telegramToken: string };
@@ -295,6 +296,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       chatIds: alertChats,
       allowedUsers: settings.allowedUsers,
       locale: settings.locale,
+      localeOf: localesOf(routes, settings.locale),
       botUsername: () => botUsername,
       // /status reads the database afresh (the figures /health shows may be 2 s old).
       status: async () => {
@@ -309,6 +311,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
           undeliverable: q.parked,
           lastUndeliverableReason: q.lastParked?.reason ?? null,
           muted: q.muted,
+          unrouted,
+          outOfScope,
           mutes: figures.mutes().filter((m) => m.until > Date.now()).map((m) => ({ label: m.label, until: m.until })),
           telegramReachable: status.snapshot().reachable,
         };

@@ -5,6 +5,7 @@ import { counted, messages, pluralWord, type Catalogue, type Locale } from '../i
 import type { View } from './template.js';
 import { activeTemplates } from './templates.js';
 import { fieldLabel } from './labels.js';
+import { fieldValue, titleText } from '../i18n/phrases.js';
 import { cutUtf16, renderToFit, TELEGRAM_TEXT_LIMIT, visibleText } from './fit.js';
 import { linkUrl, textOnlyUrl } from './link.js';
 
@@ -93,7 +94,7 @@ function viewOf(alert: Alert, extras: RenderExtras, locale: Locale): View {
     emoji,
     levelWord: look.word,
     headline,
-    title: alert.title,
+    title: titleText(alert, locale),
     text: alert.text,
     location: alert.location,
     project: alert.project,
@@ -105,7 +106,7 @@ function viewOf(alert: Alert, extras: RenderExtras, locale: Locale): View {
     actor: alert.actor,
     assignee: alert.assignee,
     counts,
-    fields: alert.fields.map((f) => ({ ...f, label: fieldLabel(f.label, t) })),
+    fields: alert.fields.map((f) => ({ label: fieldLabel(f.label, t), value: fieldValue(f, locale) })),
     // A link when Telegram takes it; otherwise the address as text to copy.
     url: linkUrl(alert.url),
     plainUrl: textOnlyUrl(alert.url),

@@ -36,7 +36,7 @@ const CHROME: Vars = {
   title: v('one line: exception, metric or issue title (never empty)'),
   fields: v(`extra lines Sentry sent (thresholds, Seer steps, unknown keys), up to ${MAX_FIELDS}`, {
     label: 'the line label, translated when sentry-tg knows it',
-    value: 'the value, as Sentry sent it',
+    value: 'the value as Sentry sent it; words sentry-tg adds (substatus, archive conditions, time window) in the message language',
   }, MAX_FIELDS),
   url: v('link to Sentry, when Telegram accepts it as a link (use in href)'),
   plainUrl: v('the address as text, when Telegram would refuse it as a link (e.g. http://localhost:9000)'),

@@ -110,6 +110,8 @@ describe('answers', () => {
     undeliverable: 1,
     lastUndeliverableReason: '403 Forbidden: bot was kicked <from> the chat',
     muted: 3,
+    unrouted: 4,
+    outOfScope: 5,
     mutes: [{ label: 'WEB-7', until: Date.UTC(2025, 0, 2, 16, 2) }],
     telegramReachable: true,
     updates: 'polling',
@@ -124,6 +126,7 @@ describe('answers', () => {
         'Last delivery: 2025-01-02 14:02 UTC',
         'Undeliverable: 1 · last reason: 403 Forbidden: bot was kicked &lt;from&gt; the chat',
         'Muted alerts: 3',
+        'Matched no route: 4 · other projects: 5',
         'Active mutes: WEB-7 until 2025-01-02 16:02 UTC',
         'Telegram: reachable',
         'Buttons: on',
@@ -132,9 +135,9 @@ describe('answers', () => {
   });
 
   it('/status of a quiet receiver with buttons off', () => {
-    const quiet = { ...status, health: 'ok' as const, pending: 0, oldestPendingAt: null, lastDeliveredAt: null, undeliverable: 0, lastUndeliverableReason: null, muted: 0, mutes: [], buttonsOff: 'set SENTRY_AUTH_TOKEN' };
+    const quiet = { ...status, health: 'ok' as const, pending: 0, oldestPendingAt: null, lastDeliveredAt: null, undeliverable: 0, lastUndeliverableReason: null, muted: 0, unrouted: 0, outOfScope: 0, mutes: [], buttonsOff: 'set SENTRY_AUTH_TOKEN' };
     expect(statusText(quiet)).toBe(
-      ['<b>sentry-tg 0.1.0</b> · ✅ ok', 'Waiting: 0', 'Last delivery: none yet', 'Undeliverable: 0', 'Muted alerts: 0', 'Telegram: reachable', 'Buttons: off (set SENTRY_AUTH_TOKEN)'].join('\n'),
+      ['<b>sentry-tg 0.1.0</b> · ✅ ok', 'Waiting: 0', 'Last delivery: none yet', 'Undeliverable: 0', 'Muted alerts: 0', 'Matched no route: 0 · other projects: 0', 'Telegram: reachable', 'Buttons: off (set SENTRY_AUTH_TOKEN)'].join('\n'),
     );
   });
 

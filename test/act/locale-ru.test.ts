@@ -92,7 +92,7 @@ describe('bot commands in Russian', () => {
 
   it('/status in Russian', async () => {
     const reply = await command('/status');
-    expect(reply.text).toMatch(/^sentry-tg \S+ · ✅ в порядке\nВ очереди: 0\nПоследняя доставка: ещё не было\nНедоставлено: 0\nЗаглушено алертов: 0\nTelegram: доступен\nКнопки: включены$/);
+    expect(reply.text).toMatch(/^sentry-tg \S+ · ✅ в порядке\nВ очереди: 0\nПоследняя доставка: ещё не было\nНедоставлено: 0\nЗаглушено алертов: 0\nБез маршрута: 0 · других проектов: 0\nTelegram: доступен\nКнопки: включены$/);
   });
 
   it('the command list is registered in the configured language, and per language for each user’s app', async () => {

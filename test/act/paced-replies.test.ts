@@ -45,7 +45,7 @@ describe('command answers and press edits are paced with the alerts', () => {
       botUsername: () => r.tg.botUsername,
       status: () => ({
         version: 'test', health: 'ok', pending: r.store.stats().pending, oldestPendingAt: null, lastDeliveredAt: null,
-        undeliverable: 0, lastUndeliverableReason: null, muted: 0, mutes: [], telegramReachable: true,
+        undeliverable: 0, lastUndeliverableReason: null, muted: 0, unrouted: 0, outOfScope: 0, mutes: [], telegramReachable: true,
       }),
       logger: silentLogger(),
       now: r.now,

@@ -46,6 +46,7 @@ describe('doctor on a healthy setup', () => {
       'project-scope': 'ok',
       'env-file-git': 'ok',
       'webhook-secret': 'ok',
+      templates: 'ok',
       'telegram-token': 'ok',
       'telegram-chat': 'ok',
       'telegram-topic': 'skip',
@@ -100,7 +101,7 @@ describe('doctor --json', () => {
     const { stdout, report } = await h.doctor(['--chat-id', '-1009999999999']);
     expect(Object.keys(JSON.parse(stdout) as object)).toEqual(['ok', 'checks']);
     expect(report.ok).toBe(false);
-    expect(report.checks.length).toBe(17);
+    expect(report.checks.length).toBe(18);
     for (const c of report.checks) {
       expect(Object.keys(c).sort()).toEqual(c.fix === undefined ? ['detail', 'id', 'status', 'title'] : ['detail', 'fix', 'id', 'status', 'title']);
       expect(['ok', 'warn', 'fail', 'skip']).toContain(c.status);

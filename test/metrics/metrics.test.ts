@@ -1,11 +1,13 @@
 // /metrics on its own listener (SENTRY_TG_METRICS_ADDR), scraped over a real socket after a known
 // set of webhooks through the real receiver, with the fake Telegram enforcing its limits and the
 // default fsync. Counters are checked to the exact value; gauges against /health's numbers.
-import { fdatasync } from 'node:fs';
+import { fdatasync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FdatasyncFn } from '../../src/store/store.js';
 import { urlToken, WEBHOOK_PATH } from '../../src/receive/verify.js';
 import { fixture, SECRET, sentryRequest, sqliteOf } from '../helpers.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import { loadRoutes } from '../../src/route/routes-file.js';
 import { CHAT, httpText, rawRequest, startReceiverRig, type ReceiverRig } from '../receive/rig.js';
 
 /** One sample's value from the exposition text; undefined when the series is absent. */
@@ -109,7 +111,7 @@ describe('metrics listener with a known set of webhooks', () => {
     expect(sample(text, 'sentry_tg_telegram_retry_after_seconds_total')).toBe(askedSeconds);
 
     // Gauges: the same numbers /health shows (the queue is held by the 429).
-    const route = { route: 'default' };
+    const route = {};
     expect(h.queue.pending).toBeGreaterThan(0);
     expect(sample(text, 'sentry_tg_outbox_pending', route)).toBe(h.queue.pending);
     expect(sample(text, 'sentry_tg_alerts_parked', route)).toBe(h.queue.undeliverable);
@@ -182,13 +184,112 @@ describe('metrics agree with /health and /status', () => {
       const reply = await rig.tg.waitFor((t) => t.messagesIn(CHAT).find((m) => /Undeliverable: \d+/.test(m.text)), 10_000);
       const text = await getText(`${rig.receiver.metricsUrl}/metrics`);
       const shown = (label: RegExp) => Number(label.exec(reply.text)?.[1]);
-      const route = { route: 'default' };
+      const route = {};
       expect(shown(/Waiting: (\d+)/)).toBe(sample(text, 'sentry_tg_outbox_pending', route));
       expect(shown(/Undeliverable: (\d+)/)).toBe(sample(text, 'sentry_tg_alerts_parked', route));
       expect(shown(/Muted alerts: (\d+)/)).toBe(sample(text, 'sentry_tg_alerts_muted', route));
       expect(sample(text, 'sentry_tg_alerts_parked', route)).toBe(1);
       // Reading the command went through the observed client too.
       expect(sample(text, 'sentry_tg_telegram_calls_total', { method: 'getUpdates', result: 'ok' })).toBeGreaterThan(0);
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
+describe('/health, /status and /metrics after a known set of webhooks through routes', () => {
+  const HELD = -1009000000001;
+  const JANE = { id: 5001, first_name: 'Jane', username: 'jane' };
+  const routes = loadRoutes(
+    [
+      'routes:',
+      '  - name: meow-team',
+      '    match: { project: meow }',
+      `    chat: "${CHAT}"`,
+      '  - name: held-team',
+      '    match: { project: held }',
+      `    chat: "${HELD}"`,
+    ].join('\n'),
+    'routes.yaml',
+  );
+  let n = 0;
+  /** A legacy plugin alert of `project`, for issue `issueId`, a new event each time. */
+  const alertOf = (project: string, issueId = '1385042923') => {
+    const payload = fixture('legacy-webhooks-plugin.json') as { event: { event_id: string } };
+    n += 1;
+    return sentryRequest({
+      ...payload,
+      id: issueId,
+      project: project,
+      project_slug: project,
+      project_name: project,
+      url: `https://sentry.io/organizations/meredith/issues/${issueId}/`,
+      event: { ...payload.event, event_id: String(n).padStart(32, 'c') },
+    });
+  };
+
+  it('pending, oldest, parked, muted, unrouted and out-of-scope agree everywhere', async () => {
+    const rig = await startReceiverRig({
+      routes,
+      settings: { webhookSecret: SECRET, updates: true, chatId: undefined, sentryProject: 'meow,held,lost', allowedUsers: [JANE.id], ...METRICS_ON },
+      updates: { conflictRetryMs: 300, backoff: { baseMs: 50, maxMs: 200 } },
+    });
+    rig.tg.addChat({ id: HELD, type: 'supergroup', title: 'Held' });
+    const hook = (req: { body: string | Buffer; headers: Record<string, string> }) =>
+      fetch(`${rig.receiver.localUrl}${WEBHOOK_PATH}/${urlToken(SECRET)}`, { method: 'POST', headers: req.headers, body: req.body }).then((r) => r.status);
+    try {
+      // Parked: the first meow alert meets "chat not found".
+      rig.tg.failNext('sendMessage', { status: 400, description: 'Bad Request: chat not found' });
+      expect(await hook(alertOf('meow', '11'))).toBe(202);
+      await vi.waitFor(async () => expect((await rig.receiver.store.stats()).parked).toBe(1), { timeout: 10_000 });
+      // Muted: issue 12 is muted in the meow chat, then alerts for it are counted, not posted.
+      rig.tg.pushMessage(CHAT, '/mute https://sentry.io/organizations/meredith/issues/12/ 1h', { from: JANE });
+      await rig.tg.waitFor((t) => t.messagesIn(CHAT).find((m) => m.text.includes('🔕')), 10_000);
+      expect(await hook(alertOf('meow', '12'))).toBe(202);
+      await vi.waitFor(async () => expect((await rig.receiver.store.stats()).muted).toBe(1), { timeout: 10_000 });
+      // Pending: the held chat answers 429 for a while.
+      rig.tg.setRetryAfter(HELD, 30);
+      expect(await hook(alertOf('held', '13'))).toBe(202);
+      expect(await hook(alertOf('held', '14'))).toBe(202);
+      await vi.waitFor(() => expect(rig.tg.rateLimited).toBeGreaterThan(0), { timeout: 10_000 });
+      // Unrouted: in scope, no route, no default. Out of scope: a project not in SENTRY_PROJECT.
+      expect(await hook(alertOf('lost', '15'))).toBe(200);
+      expect(await hook(alertOf('elsewhere', '16'))).toBe(200);
+      expect(await hook(alertOf('elsewhere', '17'))).toBe(200);
+
+      rig.tg.pushMessage(CHAT, '/status');
+      const reply = await rig.tg.waitFor((t) => t.messagesIn(CHAT).find((m) => /Matched no route: \d+/.test(m.text)), 10_000);
+      const h = (await (await fetch(`${rig.receiver.localUrl}/health`)).json()) as {
+        unrouted: number;
+        outOfScope: number;
+        queue: { pending: number; muted: number; undeliverable: number; oldestPendingAt: string | null };
+      };
+      const text = await getText(`${rig.receiver.metricsUrl}/metrics`);
+      const shown = (label: RegExp) => Number(label.exec(reply.text)?.[1]);
+
+      // The known numbers, in /health.
+      expect(h).toMatchObject({ unrouted: 1, outOfScope: 2, queue: { pending: 2, muted: 1, undeliverable: 1 } });
+      // /status shows them.
+      expect(shown(/Waiting: (\d+)/)).toBe(h.queue.pending);
+      expect(shown(/Undeliverable: (\d+)/)).toBe(h.queue.undeliverable);
+      expect(shown(/Muted alerts: (\d+)/)).toBe(h.queue.muted);
+      expect(shown(/Matched no route: (\d+)/)).toBe(h.unrouted);
+      expect(shown(/other projects: (\d+)/)).toBe(h.outOfScope);
+      const oldest = /oldest since (\d{4}-\d\d-\d\d \d\d:\d\d) UTC/.exec(reply.text)?.[1];
+      expect(oldest).toBe(h.queue.oldestPendingAt!.slice(0, 16).replace('T', ' '));
+      // So does /metrics.
+      expect(sample(text, 'sentry_tg_outbox_pending')).toBe(h.queue.pending);
+      expect(sample(text, 'sentry_tg_alerts_parked')).toBe(h.queue.undeliverable);
+      expect(sample(text, 'sentry_tg_alerts_muted')).toBe(h.queue.muted);
+      expect(sample(text, 'sentry_tg_unrouted_alerts_total')).toBe(h.unrouted);
+      expect(sample(text, 'sentry_tg_webhooks_total', { resource: 'legacy', outcome: 'unrouted' })).toBe(h.unrouted);
+      expect(sample(text, 'sentry_tg_webhooks_total', { resource: 'legacy', outcome: 'out_of_scope' })).toBe(h.outOfScope);
+      const age = sample(text, 'sentry_tg_outbox_oldest_pending_age_seconds')!;
+      expect(age).toBeGreaterThan(0);
+      expect(age).toBeLessThanOrEqual((Date.now() - Date.parse(h.queue.oldestPendingAt!)) / 1000 + 0.001);
+      // Per route: the counters.
+      expect(sample(text, 'sentry_tg_routed_alerts_total', { route: 'meow-team' })).toBe(2);
+      expect(sample(text, 'sentry_tg_routed_alerts_total', { route: 'held-team' })).toBe(2);
     } finally {
       await rig.close();
     }
@@ -206,5 +307,32 @@ describe('metrics off by default', () => {
     } finally {
       await rig.close();
     }
+  });
+});
+
+describe('README metric names', () => {
+  it('the table lists every metric the registry has, by its exact name and type, and no other', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Metrics'), readme.indexOf('\n## ', readme.indexOf('## Metrics') + 1));
+    const documented = new Map(
+      [...section.matchAll(/^\| `(sentry_tg_\w+)` \| (\w+) \|/gm)].map((m) => [m[1]!, m[2]!] as const),
+    );
+    const metrics = createMetrics({ figures: () => ({ queue: { pending: 0, oldestPendingAt: null, parked: 0, muted: 0 }, telegramReachable: null, storageOk: true }), now: Date.now });
+    const { text } = await metrics.scrape();
+    const registered = new Map(
+      [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].filter((m) => m[1]!.startsWith('sentry_tg_')).map((m) => [m[1]!, m[2]!] as const),
+    );
+    expect(registered.size).toBeGreaterThan(10);
+    expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(registered));
+    // Everything else is prom-client's defaults, which the README names by prefix.
+    const others = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!).filter((name) => !name.startsWith('sentry_tg_'));
+    expect(others.every((name) => name.startsWith('process_') || name.startsWith('nodejs_'))).toBe(true);
+  });
+
+  it('the README says which metrics carry a route label, as registered', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = [...readme.matchAll(/^\| `(sentry_tg_\w+)` \| \w+ \| ([^|]*) \|/gm)];
+    const withRoute = rows.filter((m) => m[2]!.includes('`route`')).map((m) => m[1]);
+    expect(withRoute).toEqual(['sentry_tg_routed_alerts_total']);
   });
 });

@@ -17,10 +17,12 @@ import { applyChange, OPEN, regressed, type IssueChange } from '../../src/issue/
 import { renderIssueMessage } from '../../src/render/issue-message.js';
 import { actionKeyboard } from '../../src/render/keyboard.js';
 import { parseTelegramHtml } from '../fakes/telegram-html.js';
+import { fixture } from '../helpers.js';
+import { titleText } from '../../src/i18n/phrases.js';
 
 const CYRILLIC = /[А-Яа-яЁё]/;
 // Words Russian on-call engineers use as they are (and level FATAL, as Sentry shows it).
-const SAME_IN_RUSSIAN = new Set(['levelFatal', 'fieldPullRequest']);
+const SAME_IN_RUSSIAN = new Set(['levelFatal', 'fieldPullRequest', 'titleSeerOther']);
 
 /** A sample value for each parameter, so function entries can be called. */
 function sampleOf(value: unknown): string {
@@ -117,6 +119,7 @@ describe('every kind in Russian', () => {
     'View in Sentry', 'SENTRY ALERT', 'SENTRY ISSUE', 'METRIC ALERT', 'SENTRY WEBHOOK', 'SENTRY DIGEST', 'Location:', 'Project:',
     'Environment:', 'Release:', 'Rule:', 'By:', 'Assigned to:', 'Seen ', '• Aggregate', '• Query', '• Resolution', '• Archived',
     '• Substatus', '• First seen', '• Organization', '• Webhook', '• Change', '• Branch', '• Key step',
+    'New comment', 'Comment edited', 'Root cause', 'Solution found', 'Sentry integration',
   ];
 
   it.each(SAMPLE_KINDS)('%s: no English chrome, valid Telegram HTML, Sentry’s texts unchanged', (kind) => {
@@ -127,7 +130,9 @@ describe('every kind in Russian', () => {
     for (const word of ENGLISH_CHROME) expect(ruText.plain, word).not.toContain(word);
     expect(ruText.plain).toMatch(CYRILLIC);
     // Sentry's own data is never translated.
-    if (alert.title) expect(ruText.plain).toContain(alert.title.slice(0, 40));
+    // Sentry's own data is never translated; a title sentry-tg words itself is.
+    if (alert.titlePhrase) expect(ruText.plain).not.toContain(alert.title);
+    else expect(ruText.plain).toContain(alert.title.slice(0, 40));
     if (alert.project) expect(ruText.plain).toContain(alert.project);
     expect(enText.plain).not.toMatch(CYRILLIC);
     for (const row of ruText.buttons) for (const b of row) expect(b.text).not.toBe('View in Sentry');
@@ -181,5 +186,89 @@ describe('issue status lines from Sentry in Russian', () => {
     expect(msg.plain).toContain('\n\n✅ Решено · @jane · 14:02 UTC\n👤 Исполнитель: jane@example.com\n');
     expect(msg.buttons.flat().map((b) => b.text)).toEqual(['Открыть снова', 'Открыть в Sentry']);
     expect(() => parseTelegramHtml(msg.html)).not.toThrow();
+  });
+});
+
+describe('field values sentry-tg words itself, in the chat’s language', () => {
+  const issue = (action: string, over: Record<string, unknown>, data: Record<string, unknown> = {}) => {
+    const base = (fixture('issue.created.json') as { data: { issue: Record<string, unknown> } }).data.issue;
+    return normalise({ resource: 'issue', body: { action, data: { issue: { ...base, ...over }, ...data } } });
+  };
+  const shown = (alert: ReturnType<typeof normalise>, locale: 'en' | 'ru') => render(alert, {}, locale).plain;
+
+  it.each([
+    ['ongoing', 'ongoing', 'продолжается'],
+    ['regressed', 'regressed', 'регрессия'],
+    ['escalating', 'escalating', 'эскалация'],
+    ['new', 'new', 'новая'],
+  ])('substatus %s: "%s" / "%s"', (code, en, ru) => {
+    const alert = issue('unresolved', { status: 'unresolved', substatus: code });
+    expect(alert.fields.find((f) => f.label === 'Substatus')?.phrase).toEqual({ kind: 'substatus', code });
+    expect(shown(alert, 'en')).toContain(`Substatus: ${en}`);
+    expect(shown(alert, 'ru')).toContain(`Подстатус: ${ru}`);
+    expect(shown(alert, 'ru')).not.toContain(`: ${en}\n`);
+  });
+
+  it('archive conditions and substatus in Russian, with Russian plurals and units', () => {
+    const conditions = issue('ignored', {
+      status: 'ignored',
+      substatus: 'archived_until_condition_met',
+      statusDetails: { ignoreDuration: 30, ignoreCount: 2, ignoreWindow: 60, ignoreUserCount: 5 },
+    });
+    expect(shown(conditions, 'ru')).toContain('В архиве: на 30 мин, пока не повторится ещё 2 раза за 1 ч, пока не затронет ещё 5 пользователей');
+    expect(shown(conditions, 'en')).toContain('Archived: for 30 min, until seen 2 more times in 1 h, until 5 more users');
+    const escalating = issue('ignored', { status: 'ignored', substatus: 'archived_until_escalating' });
+    expect(shown(escalating, 'ru')).toContain('В архиве: до эскалации');
+    // The state line an archived issue leaves on its message, too.
+    const line = applyChange(OPEN, { kind: 'ignored', receivedAt: Date.UTC(2026, 0, 1, 14, 2), alert: () => escalating }, 'ru').state.line;
+    expect(line).toContain('(до эскалации)');
+  });
+
+  it('a resolution and a metric alert’s time window in Russian', () => {
+    const resolved = issue('resolved', { status: 'resolved', statusDetails: { inNextRelease: true } });
+    expect(shown(resolved, 'ru')).toContain('Решение: в следующем релизе');
+    expect(shown(resolved, 'en')).toContain('Resolution: in next release');
+    const metric = normalise(samplePayload('metric-critical', { now: Date.UTC(2026, 11, 2, 14, 2) }));
+    const window = metric.fields.find((f) => f.label === 'Time window');
+    expect(window?.phrase).toMatchObject({ kind: 'minutes' });
+    expect(shown(metric, 'ru')).toMatch(/Окно: \d+ (мин|ч|д)\n/);
+  });
+
+  it('a code this version does not know is shown humanised, as Sentry sent it', () => {
+    const alert = issue('unresolved', { status: 'unresolved', substatus: 'brand_new_state' });
+    expect(shown(alert, 'ru')).toContain('Подстатус: brand new state');
+  });
+});
+
+describe('an unreadable body, in the chat’s language', () => {
+  it.each([
+    [[1, 2, 3], 'список: 3 элемента', 'array of 3 items'],
+    [[1], 'список: 1 элемент', 'array of 1 item'],
+    [undefined, 'пусто', 'empty'],
+  ])('%j', (body, ru, en) => {
+    const alert = normalise({ resource: undefined, body });
+    expect(render(alert, {}, 'ru').plain).toContain(`: ${ru}`);
+    expect(render(alert, {}, 'en').plain).toContain(`: ${en}`);
+  });
+});
+
+describe('titles sentry-tg words itself, in the chat’s language', () => {
+  it.each([
+    ['comment', 'created', { comment_id: '1', issue_id: '42', comment: 'looks bad' }, 'Новый комментарий к проблеме 42', 'New comment on issue 42'],
+    ['comment', 'deleted', { comment_id: '1' }, 'Комментарий удалён', 'Comment deleted'],
+    ['seer', 'root_cause_completed', { run_id: 7, group_id: '42' }, 'Первопричина найдена', 'Root cause found'],
+    ['installation', 'created', { installation: { uuid: 'u-1' } }, 'Интеграция Sentry установлена', 'Sentry integration installed'],
+  ])('%s.%s', (resource, action, data, ru, en) => {
+    const alert = normalise({ resource, body: { action, data, actor: { type: 'user', id: '1', name: 'Jane' } } });
+    expect(alert.title).toBe(en);
+    expect(render(alert, {}, 'ru').plain).toContain(ru);
+    expect(render(alert, {}, 'en').plain).toContain(en);
+  });
+
+  it('a digest line of a comment is in the digest’s language', () => {
+    const alert = normalise({ resource: 'comment', body: { action: 'created', data: { comment_id: '1', issue_id: '42' } } });
+    expect(titleText(alert, 'ru')).toBe('Новый комментарий к проблеме 42');
+    // A title Sentry wrote stays as it came.
+    expect(titleText({ title: 'ValueError: broken' }, 'ru')).toBe('ValueError: broken');
   });
 });

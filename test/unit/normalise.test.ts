@@ -139,7 +139,7 @@ describe('published Sentry payloads (fixtures)', () => {
         count: 1,
         userCount: 1,
         occurredAt: '2019-08-19T20:58:37.391Z',
-        fields: [{ label: 'Substatus', value: 'escalating' }],
+        fields: [{ label: 'Substatus', value: 'escalating', phrase: { kind: 'substatus', code: 'escalating' } }],
         dedupKey: 'issue:created:1170820242:2019-08-19T20:58:37.391Z:1',
       },
     },
@@ -153,6 +153,7 @@ describe('published Sentry payloads (fixtures)', () => {
         action: 'created',
         level: null,
         title: 'New comment on issue 100',
+        titlePhrase: { kind: 'comment', action: 'created', issueId: '100' },
         text: 'adding a comment',
         project: 'sentry',
         issueId: '100',
@@ -172,6 +173,7 @@ describe('published Sentry payloads (fixtures)', () => {
         action: 'root_cause_completed',
         level: null,
         title: 'Root cause found',
+        titlePhrase: { kind: 'seer', action: 'root_cause_completed' },
         text: "Woah wow there's a bug here.",
         issueId: '1170820242',
         fields: [
@@ -191,6 +193,7 @@ describe('published Sentry payloads (fixtures)', () => {
         action: 'created',
         level: null,
         title: 'Sentry integration installed',
+        titlePhrase: { kind: 'installation', action: 'created' },
         actor: 'Meredith Heller',
         fields: [
           { label: 'Organization', value: 'test-org' },
@@ -258,7 +261,7 @@ describe('metric_alert', () => {
   const fields = [
     { label: 'Aggregate', value: 'count()' },
     { label: 'Query', value: 'level:error' },
-    { label: 'Time window', value: '10 min' },
+    { label: 'Time window', value: '10 min', phrase: { kind: 'minutes', minutes: 10 } },
     { label: 'Environment', value: 'production' },
     { label: 'Incident', value: '#1' },
     { label: 'Started', value: '2020-09-13T12:26:40.000Z' },
@@ -341,7 +344,7 @@ describe('metric_alert', () => {
     const body = metricBody('critical');
     body.data.metric_alert.alert_rule.time_window = minutes;
     const alert = normalise({ resource: 'metric_alert', body });
-    expect(alert.fields.find((f) => f.label === 'Time window')).toEqual({ label: 'Time window', value: text });
+    expect(alert.fields.find((f) => f.label === 'Time window')).toEqual({ label: 'Time window', value: text, phrase: { kind: 'minutes', minutes } });
   });
 });
 
@@ -397,7 +400,7 @@ describe('issue', () => {
       count: 15,
       occurredAt: '2019-08-20T10:00:00.000Z',
       fields: [
-        { label: 'Resolution', value: 'in release' },
+        { label: 'Resolution', value: 'in release', phrase: { kind: 'resolution', code: 'in_release' } },
         { label: 'In release', value: 'front-end@1.2.0' },
         { label: 'First seen', value: '2019-08-19T20:58:37.391Z' },
       ],
@@ -418,7 +421,7 @@ describe('issue', () => {
       assignee: 'Colleen',
       count: 1,
       occurredAt: '2019-08-19T20:58:37.391Z',
-      fields: [{ label: 'Substatus', value: 'escalating' }],
+      fields: [{ label: 'Substatus', value: 'escalating', phrase: { kind: 'substatus', code: 'escalating' } }],
       dedupKey: 'issue:assigned:1170820242:2019-08-19T20:58:37.391Z:1:user:2',
     });
   });
@@ -447,22 +450,27 @@ describe('issue', () => {
       status: 'archived',
       count: 1,
       occurredAt: '2019-08-19T20:58:37.391Z',
-      fields: [{ label: 'Archived', value: 'until escalating' }],
+      fields: [{ label: 'Archived', value: 'until escalating', phrase: { kind: 'substatus', code: 'archived_until_escalating' } }],
       dedupKey: 'issue:ignored:1170820242:2019-08-19T20:58:37.391Z:1:until escalating',
     });
   });
 
   it.each([
-    ['archived_forever', {}, 'forever'],
-    ['archived_until_condition_met', { ignoreDuration: 30 }, 'for 30 min'],
-    ['archived_until_condition_met', { ignoreCount: 100, ignoreWindow: 60 }, 'until seen 100 more times in 1 h'],
-    ['archived_until_condition_met', { ignoreUserCount: 10 }, 'until 10 more users'],
-    [null, {}, undefined],
-  ])('archived %s %j → %s', (substatus, statusDetails, text) => {
+    ['archived_forever', {}, 'forever', { kind: 'substatus', code: 'archived_forever' }],
+    ['archived_until_condition_met', { ignoreDuration: 30 }, 'for 30 min', { kind: 'archive', conditions: [{ for: 30 }] }],
+    [
+      'archived_until_condition_met',
+      { ignoreCount: 100, ignoreWindow: 60 },
+      'until seen 100 more times in 1 h',
+      { kind: 'archive', conditions: [{ seen: 100, withinMinutes: 60 }] },
+    ],
+    ['archived_until_condition_met', { ignoreUserCount: 10 }, 'until 10 more users', { kind: 'archive', conditions: [{ users: 10 }] }],
+    [null, {}, undefined, undefined],
+  ])('archived %s %j → %s', (substatus, statusDetails, text, phrase) => {
     const body = issueBody('archived', { status: 'ignored', substatus, statusDetails });
     const alert = normalise({ resource: 'issue', body });
     expect(alert.status).toBe('archived');
-    expect(alert.fields).toEqual(text === undefined ? [] : [{ label: 'Archived', value: text }]);
+    expect(alert.fields).toEqual(text === undefined ? [] : [{ label: 'Archived', value: text, phrase }]);
   });
 
   it('unresolved (regressed)', () => {
@@ -482,7 +490,7 @@ describe('issue', () => {
       userCount: 7,
       occurredAt: '2019-09-01T08:00:00.000Z',
       fields: [
-        { label: 'Substatus', value: 'regressed' },
+        { label: 'Substatus', value: 'regressed', phrase: { kind: 'substatus', code: 'regressed' } },
         { label: 'First seen', value: '2019-08-19T20:58:37.391Z' },
       ],
       dedupKey: 'issue:unresolved:1170820242:2019-09-01T08:00:00.000Z:42',
@@ -525,6 +533,7 @@ describe('comment', () => {
       action,
       level: null,
       title,
+      titlePhrase: { kind: 'comment', action, issueId: '100' },
       text: 'ok, fixed',
       project: 'sentry',
       issueId: '100',
@@ -562,6 +571,7 @@ describe('seer', () => {
       ...common,
       action,
       title,
+      titlePhrase: { kind: 'seer', action },
       fields: [],
       dedupKey: `seer:${action}:12345:1170820242`,
     });
@@ -575,6 +585,7 @@ describe('seer', () => {
       ...common,
       action: 'solution_completed',
       title: 'Solution found',
+      titlePhrase: { kind: 'seer', action: 'solution_completed' },
       text: 'Definitely need to fix this.',
       fields: [
         { label: 'Step 1', value: 'Go fix it' },
@@ -601,6 +612,7 @@ describe('seer', () => {
       ...common,
       action: 'coding_completed',
       title: 'Code changes ready',
+      titlePhrase: { kind: 'seer', action: 'coding_completed' },
       text: "This change initializes the 'blooopy' variable before use",
       fields: [
         { label: 'Change', value: 'my-app: fix: Initialize undefined variable' },
@@ -621,6 +633,7 @@ describe('seer', () => {
       ...common,
       action: 'pr_created',
       title: 'Pull request created',
+      titlePhrase: { kind: 'seer', action: 'pr_created' },
       url: 'https://github.com/owner/repo/pull/123',
       fields: [
         { label: 'Pull request', value: 'my-app #123' },
@@ -652,6 +665,7 @@ describe('installation', () => {
       action: 'deleted',
       level: null,
       title: 'Sentry integration removed',
+      titlePhrase: { kind: 'installation', action: 'deleted' },
       actor: 'Meredith Heller',
       fields: [
         { label: 'Organization', value: 'test-org' },
@@ -918,13 +932,13 @@ describe('unknown payloads', () => {
   });
 
   it.each([
-    [[], 'array of 0 items'],
-    [[1, 2], 'array of 2 items'],
-    ['x', '"x"'],
-    [42, '42'],
-    [null, 'null'],
-    [true, 'true'],
-    [undefined, 'empty'],
+    [[], { value: 'array of 0 items', phrase: { kind: 'list', items: 0 } }],
+    [[1, 2], { value: 'array of 2 items', phrase: { kind: 'list', items: 2 } }],
+    ['x', { value: '"x"' }],
+    [42, { value: '42' }],
+    [null, { value: 'null' }],
+    [true, { value: 'true' }],
+    [undefined, { value: 'empty', phrase: { kind: 'empty' } }],
   ])('non-object body %j', (body, value) => {
     expect(normalise({ resource: undefined, body })).toStrictEqual({
       kind: 'unknown',
@@ -933,7 +947,7 @@ describe('unknown payloads', () => {
       action: 'unknown',
       level: null,
       title: 'Unrecognised Sentry payload',
-      fields: [{ label: 'Body', value }],
+      fields: [{ label: 'Body', ...value }],
       dedupKey: null,
     });
   });
@@ -946,7 +960,7 @@ describe('unknown payloads', () => {
       action: 'unknown',
       level: null,
       title: 'Sentry sent issue',
-      fields: [{ label: 'Body', value: 'array of 1 item' }],
+      fields: [{ label: 'Body', value: 'array of 1 item', phrase: { kind: 'list', items: 1 } }],
       unexpected: 'Sentry sent issue without a readable data.issue: the message shows what could be found',
       dedupKey: null,
     });

@@ -15,6 +15,7 @@ import { checkReach, checkRouteTargets, readRoutes } from './routes.js';
 import { checkSentry, type SentryFindings } from './sentry.js';
 import { checkDeliveries, databasePath, openStoreReport, type StoreReport } from './store.js';
 import { checkTelegram } from './telegram.js';
+import { checkTemplates } from './templates.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -62,7 +63,7 @@ export async function runDoctor(env: DoctorEnv): Promise<DoctorReport> {
     ]);
     const deliveries = checkDeliveries(store, storeError === undefined ? { path: dbPath } : { path: dbPath, error: storeError }, env.now());
     const checks = translateTitles(
-      [...config, ...routes.results, ...telegram, ...checkReach(env, routes, sentryFound.subscribed), ...sentry, ...receiver, deliveries],
+      [...config, ...routes.results, checkTemplates(env, routes.config), ...telegram, ...checkReach(env, routes, sentryFound.subscribed), ...sentry, ...receiver, deliveries],
       s.locale,
     );
     return { ok: checks.every((c) => c.status !== 'fail'), checks };
