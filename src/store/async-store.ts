@@ -73,6 +73,8 @@ export interface ReplicaCoordination {
   takeSendSlot(chatId: string, now: number, rules: SendRules): Promise<SendSlot>;
   /** Leads update reading (true) or not; a leader calls it again well within `leaseMs`. */
   tryLead(replicaId: string, leaseMs: number): Promise<boolean>;
+  /** Gives up the lead at once (a clean stop), so another replica takes over without waiting for the lease. */
+  releaseLead(replicaId: string): Promise<void>;
   /** The shared getUpdates offset (null before the first save). */
   updateOffset(): Promise<number | null>;
   /**

@@ -81,6 +81,9 @@ export function pgCoordination(sql: Sql, replicaId: string): ReplicaCoordination
       });
     },
     tryLead: (holder, leaseMs) => takeLease(UPDATES_LEASE, holder, leaseMs),
+    async releaseLead(holder) {
+      await sql.query('DELETE FROM leases WHERE name = $1 AND holder = $2', [UPDATES_LEASE, holder]);
+    },
     async updateOffset() {
       const res = await sql.query<{ value: string }>('SELECT value FROM kv WHERE key = $1', [OFFSET_KEY]);
       const n = Number(res.rows[0]?.value);
