@@ -83,6 +83,8 @@ export interface Receiver {
 const DAY_MS = 24 * 60 * 60_000;
 // A press waits for Sentry before it is answered; Telegram stops waiting for the answer soon after.
 const SENTRY_ACTION_TIMEOUT_MS = 8000;
+/** On PostgreSQL, a webhook whose commit is not confirmed by then is answered 503 (Sentry waits 1 s). */
+export const ACCEPT_TIMEOUT_MS = 800;
 
 /** Why the Resolve / Archive buttons are off, or null when they are on. */
 export function buttonsOffReason(settings: ServeSettings): string | null {
@@ -189,6 +191,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     inScope: (alert) => inScope(alert, projects) || (outOfScope++, false),
     replicas,
     ...(opts.chatLeaseMs ? { chatLeaseMs: opts.chatLeaseMs } : {}),
+    // Sentry gives up on a webhook after 1 s: a database that does not answer gets a 503 first.
+    ...(replicas ? { acceptTimeoutMs: ACCEPT_TIMEOUT_MS } : {}),
     onStored: () => figures.stale(),
     onRound: () => figures.stale(),
   });
