@@ -163,6 +163,8 @@ describePg('serve on PostgreSQL when the database goes away', () => {
 
     expect(await post(child.url, 1)).toBe(202);
     await tg.waitFor((t) => t.messagesIn(CHAT).length === 1, 15_000);
+    // serve records that it runs (doctor counts the live replicas from this heartbeat).
+    expect(await inSchema(schema, 'SELECT id FROM replicas')).toEqual([{ id: 'only' }]);
 
     await proxy.cut();
     const codes = [await post(child.url, 2).catch((e) => (console.log(child!.output()), Promise.reject(e))), await post(child.url, 3)];
