@@ -6,6 +6,10 @@ import { afterEach, expect, it } from 'vitest';
 import { checkDatabase } from '../../src/commands/doctor/database.js';
 import { PG_MIGRATIONS } from '../../src/store/pg/migrations.js';
 import { REPLICA_STALE_MS } from '../../src/store/pg/replicas.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, type JsonCheck } from './harness.js';
 import { describePg, dropSchema, freshSchema, inSchema, replicas, TEST_DATABASE_URL } from '../store/pg/pg-helpers.js';
 
 let cleanup: (() => Promise<void>) | undefined;
@@ -47,6 +51,28 @@ describePg('doctor on PostgreSQL', () => {
     await b.heartbeat(b.replicaId, REPLICA_STALE_MS);
     expect(await inSchema(r.schema, 'SELECT id FROM replicas')).toEqual([{ id: 'replica-2' }]);
   });
+
+  it('`doctor --json` with SENTRY_TG_DATABASE_URL: database and replicas checks, deliveries left to /health', async () => {
+    const r = await replicas(2);
+    const dir = mkdtempSync(join(tmpdir(), 'sentry-tg-doctor-pg-'));
+    cleanup = async () => {
+      rmSync(dir, { recursive: true, force: true });
+      await r.cleanup();
+    };
+    for (const s of r.stores) await s.heartbeat(s.replicaId, REPLICA_STALE_MS);
+    const { stdout } = await runCli(dir, ['doctor', '--json', '--timeout', '2'], {
+      SENTRY_TG_DATABASE_URL: urlFor(r.schema),
+      // Nothing else answers: only the database checks matter here.
+      TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
+      SENTRY_URL: 'http://127.0.0.1:9',
+    });
+    const checks = (JSON.parse(stdout) as { checks: JsonCheck[] }).checks;
+    const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
+    expect(byId.database).toMatchObject({ title: 'Database', status: 'ok' });
+    expect(byId.replicas).toMatchObject({ status: 'ok', detail: '2 replicas running (replica-1, replica-2); no replica reads Telegram updates now' });
+    expect(byId.deliveries).toMatchObject({ status: 'skip', detail: expect.stringContaining('PostgreSQL') });
+    expect(checks.map((c) => c.id).indexOf('database')).toBeLessThan(checks.map((c) => c.id).indexOf('deliveries'));
+  }, 30_000);
 
   it('an empty database: reachable, no tables yet (serve creates them), replicas fail', async () => {
     const schema = freshSchema();

@@ -6,7 +6,7 @@ import type { Context } from '../../context/context.js';
 import type { Loaded } from '../../config/load.js';
 import { timeoutFlagMs } from '../../config/options.js';
 import { registerSecret } from '../../log/redact.js';
-import type { CheckResult, DoctorEnv } from './check.js';
+import { checker, type CheckResult, type DoctorEnv } from './check.js';
 import { checkDatabase } from './database.js';
 import { checkConfig, checkEnvFileGit, checkEnvFileMode, checkProjectScope, checkWebhookSecret } from './config.js';
 import { checkPublicUrl, checkReceiver } from './receiver.js';
@@ -62,7 +62,10 @@ export async function runDoctor(env: DoctorEnv): Promise<DoctorReport> {
       })(),
       checkDatabase(s.databaseUrl, dbDir(s.dataDir, env.cwd), env.timeoutMs),
     ]);
-    const deliveries = checkDeliveries(store, storeError === undefined ? { path: dbPath } : { path: dbPath, error: storeError }, env.now());
+    // On PostgreSQL the queue is shared: doctor does not read it (a replica's /health shows it).
+    const deliveries = s.databaseUrl
+      ? checker('deliveries', 'Recent deliveries').skip('alerts are kept in PostgreSQL: the queue is in /health of any replica (queue)')
+      : checkDeliveries(store, storeError === undefined ? { path: dbPath } : { path: dbPath, error: storeError }, env.now());
     const checks = translateTitles(
       [...config, ...routes.results, ...telegram, ...checkReach(env, routes, sentryFound.subscribed), ...sentry, ...receiver, ...database, deliveries],
       s.locale,
