@@ -7,7 +7,8 @@
 // Each PostgreSQL run gets a fresh database, created and dropped here, on the server of
 // BENCH_DATABASE_URL (default: SENTRY_TG_TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test).
 // Knobs: BENCH_SECONDS (per throughput run, default 5), PG_STORM_WEBHOOKS (2000),
-// PG_STORM_SECONDS (20), STORM_ISSUES (50). Returns the storm's broken promises (empty: kept).
+// PG_STORM_SECONDS (20), STORM_ISSUES (50); BENCH_PIN=0 (receivers are pinned to core 1 by
+// default, both replicas included). Returns the storm's broken promises (empty: kept).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
