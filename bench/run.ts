@@ -11,7 +11,10 @@
 // in the chat, a backlog that did not drain, or an alert parked as undeliverable.
 // Figures go to stdout as tables. Environment knobs: BENCH_SECONDS (per concurrency step,
 // default 5), STORM_WEBHOOKS (10000), STORM_ISSUES (50), STORM_SECONDS (60); BENCH_ONLY=startup,
-// BENCH_ONLY=ingest (issue 12's targets, bench/ingest.ts; `--peer URL`) or BENCH_ONLY=storm runs only that part.
+// BENCH_ONLY=ingest (issue 12's targets, bench/ingest.ts; `--peer URL`), BENCH_ONLY=storm or
+// BENCH_ONLY=pg (replicas on PostgreSQL, bench/pg.ts: SQLite vs PostgreSQL ×1 / ×2 at c=20 and a
+// two-replica storm; needs a PostgreSQL server) runs only that part. The full run includes pg
+// only with BENCH_PG=1 (a machine without PostgreSQL still runs the rest).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -21,6 +24,7 @@ import { startFakeTelegram } from '../test/fakes/telegram.js';
 import { buildPost, closedLoop, openLoop, type LoadResult } from './load.js';
 import { ingestSection } from './ingest.js';
 import { SECRET, signedAlert } from './ingest-rig.js';
+import { pgSection } from './pg.js';
 import { startupSection } from './startup.js';
 import { stormVerdict } from './verdict.js';
 
@@ -122,6 +126,16 @@ async function main(): Promise<void> {
   // Issue 12's ingest targets (and `--peer URL`): before the older sections, in the same run.
   if (process.env.BENCH_ONLY === undefined || process.env.BENCH_ONLY === 'ingest') await ingestSection(process.argv.slice(2));
   if (process.env.BENCH_ONLY === 'ingest') return;
+  if (process.env.BENCH_ONLY === 'pg' || (process.env.BENCH_ONLY === undefined && process.env.BENCH_PG === '1')) {
+    const broken = await pgSection();
+    if (broken.length) {
+      console.log(`\nPOSTGRESQL STORM FAILED:\n${broken.map((b) => `  - ${b}`).join('\n')}`);
+      process.exitCode = 1;
+    } else {
+      console.log('\nPostgreSQL storm: 0 × 429, every accepted alert accounted for');
+    }
+    if (process.env.BENCH_ONLY === 'pg') return;
+  }
   const tg = await startFakeTelegram(); // Telegram-like limits enforced
   const PRIVATE = 777;
   const GROUP = -100777;

@@ -204,6 +204,16 @@ export function startUpdateLoop(opts: UpdateLoopOptions) {
       }
     }
     if (leadTimer) clearInterval(leadTimer);
+    if (replicas && leading) {
+      // A clean stop hands the lead over now: another replica takes it within its next try
+      // (a third of the lease), not when the lease runs out.
+      leading = false;
+      try {
+        await replicas.releaseLead(replicas.replicaId);
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'could not release the update-reading lease: another replica takes over when it expires');
+      }
+    }
     state = 'stopped';
   }
 

@@ -54,8 +54,11 @@ export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 's
     return digest && at - digest.lastSeen < storm.windowMs ? digest : null;
   }
 
-  async function alertOf(row: PendingRow): Promise<Alert> {
-    const content = await store.content(row.id);
+  type Content = { body: Buffer; alert: string | null } | null;
+
+  /** The row's alert; `preloaded`: its content already read (contents), else it is read here. */
+  async function alertOf(row: PendingRow, preloaded?: Content): Promise<Alert> {
+    const content = preloaded !== undefined ? preloaded : await store.content(row.id);
     // Normalised once, at intake; rows stored before that (schema 3) are normalised here.
     if (content?.alert) {
       try {
@@ -74,8 +77,8 @@ export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 's
   }
 
   /** The planner reads alerts synchronously (issue/plan.ts is pure): each row's is read first. */
-  async function incoming(row: PendingRow): Promise<IssueChange> {
-    const alert = await alertOf(row);
+  async function incoming(row: PendingRow, content: Content): Promise<IssueChange> {
+    const alert = await alertOf(row, content);
     return {
       // Grouped rows are occurrences or lifecycle webhooks by construction (see groupKey).
       kind: rowKind(row.resource, row.action) ?? 'occurrence',
@@ -108,7 +111,9 @@ export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 's
    * adds to a recent digest's line instead.
    */
   async function plan(chatId: string, unit: Unit, at: number, shortIdMutes: boolean): Promise<Unit['plan'] | null> {
-    const rows = await Promise.all(unit.rows.map(incoming));
+    // One query for the unit's rows (a storm's unit may hold hundreds), not one per row.
+    const contents = await store.contents(unit.rows.map((r) => r.id));
+    const rows = await Promise.all(unit.rows.map((r) => incoming(r, contents.get(r.id) ?? null)));
     const muted = await isMuted(chatId, unit, rows, at, shortIdMutes);
     if (unit.existing?.kind === 'digest') {
       // Listed in a recent digest: repeats add to its line, unless the issue is muted.

@@ -20,6 +20,8 @@ export const cliEn = {
   'doctor.title.receiver': 'Receiver',
   'doctor.title.public-url': 'Public URL',
   'doctor.title.deliveries': 'Recent deliveries',
+  'doctor.title.database': 'Database',
+  'doctor.title.replicas': 'Replicas',
   'doctor.title.routes-file': 'Routes file',
   'doctor.title.route': 'Route "{name}"',
   'doctor.title.route-default': 'Default chat of the routes file',

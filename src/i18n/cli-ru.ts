@@ -20,6 +20,8 @@ export const cliRu: Record<CliKey, string> = {
   'doctor.title.receiver': 'Приёмник',
   'doctor.title.public-url': 'Публичный URL',
   'doctor.title.deliveries': 'Последние доставки',
+  'doctor.title.database': 'База данных',
+  'doctor.title.replicas': 'Реплики',
   'doctor.title.routes-file': 'Файл маршрутов',
   'doctor.title.route': 'Маршрут «{name}»',
   'doctor.title.route-default': 'Чат по умолчанию из файла маршрутов',

@@ -25,6 +25,7 @@ import { pluginCallbackUrl, urlToken, WEBHOOK_PATH } from '../receive/verify.js'
 import { asyncStore, type AsyncStore, type ReplicaCoordination } from '../store/async-store.js';
 import { openPgStore } from '../store/pg/store.js';
 import { describeUrl } from '../store/pg/sql.js';
+import { HEARTBEAT_MS, REPLICA_STALE_MS } from '../store/pg/replicas.js';
 import { openStore, type FdatasyncFn, type FsyncMode } from '../store/store.js';
 import { tunnelError, type Tunnel } from '../tunnel/ngrok.js';
 import { VERSION } from '../version.js';
@@ -84,6 +85,8 @@ export interface Receiver {
 const DAY_MS = 24 * 60 * 60_000;
 // A press waits for Sentry before it is answered; Telegram stops waiting for the answer soon after.
 const SENTRY_ACTION_TIMEOUT_MS = 8000;
+/** On PostgreSQL, a webhook whose commit is not confirmed by then is answered 503 (Sentry waits 1 s). */
+export const ACCEPT_TIMEOUT_MS = 800;
 
 /** Why the Resolve / Archive buttons are off, or null when they are on. */
 export function buttonsOffReason(settings: ServeSettings): string | null {
@@ -190,6 +193,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     inScope: (alert) => inScope(alert, projects) || (outOfScope++, false),
     replicas,
     ...(opts.chatLeaseMs ? { chatLeaseMs: opts.chatLeaseMs } : {}),
+    // Sentry gives up on a webhook after 1 s: a database that does not answer gets a 503 first.
+    ...(replicas ? { acceptTimeoutMs: ACCEPT_TIMEOUT_MS } : {}),
     onStored: () => figures.stale(),
     onRound: () => figures.stale(),
   });
@@ -339,6 +344,17 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
   void prune();
   const pruneTimer = setInterval(() => void prune(), 60 * 60_000);
   pruneTimer.unref();
+  // Replicas: this one is counted live (doctor) while its heartbeat is fresh.
+  const beat = async () => {
+    try {
+      await replicas?.heartbeat(replicas.replicaId, REPLICA_STALE_MS);
+    } catch (err) {
+      logger.debug({ err: (err as Error).message }, 'replica heartbeat failed');
+    }
+  };
+  if (replicas) await beat();
+  const beatTimer = replicas ? setInterval(() => void beat(), HEARTBEAT_MS) : null;
+  beatTimer?.unref();
 
   telegram
     .getMe()
@@ -379,6 +395,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);
+        if (beatTimer) clearInterval(beatTimer);
         storageProbe.stop();
         figures.stop();
         await new Promise<void>((r) => {
@@ -390,6 +407,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
         await acting?.stop();
         await dispatcher.stop();
         await tunnel?.close().catch(() => undefined);
+        await replicas?.leave(replicas.replicaId).catch(() => undefined);
         await store.close();
         await Sentry?.close(2000);
       })();

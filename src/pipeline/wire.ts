@@ -29,6 +29,8 @@ export type PipelineOptions = Omit<DispatcherOptions, 'status' | 'logger' | 'sto
   onUnrouted?: (alert: Alert) => void;
   /** New rows by route, once on disk (metrics). */
   onRouted?: (routes: readonly string[]) => void;
+  /** A webhook not committed within this many ms gets 503 (PostgreSQL; see IntakeBase). */
+  acceptTimeoutMs?: number;
 };
 
 export interface Pipeline {
@@ -43,7 +45,7 @@ export interface Pipeline {
 
 /** Builds the pipeline; the dispatcher is not started (the caller starts it when ready). */
 export function wirePipeline(opts: PipelineOptions): Pipeline {
-  const { routes, routeConfig, now = Date.now, inScope, onUnrouted, onRouted, onStored, ...dispatcherOptions } = opts;
+  const { routes, routeConfig, now = Date.now, inScope, onUnrouted, onRouted, onStored, acceptTimeoutMs, ...dispatcherOptions } = opts;
   if (!routes && !routeConfig) throw new Error('wirePipeline needs routes or routeConfig');
   const telegramStatus = createTelegramStatus();
   const dispatcher = createDispatcher({
@@ -65,6 +67,7 @@ export function wirePipeline(opts: PipelineOptions): Pipeline {
     ...(inScope ? { inScope } : {}),
     ...(onUnrouted ? { onUnrouted } : {}),
     ...(onRouted ? { onRouted } : {}),
+    ...(acceptTimeoutMs ? { acceptTimeoutMs } : {}),
   });
   return { store: opts.store, intake, dispatcher, telegramStatus, storage };
 }

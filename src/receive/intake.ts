@@ -46,6 +46,20 @@ interface IntakeBase {
   onUnrouted?: (alert: Alert) => void;
   /** Told, once a commit is on disk, of the routes each new row was made for (metrics). */
   onRouted?: (routes: readonly string[]) => void;
+  /**
+   * A webhook whose commit has not been confirmed within this many ms is answered with an error
+   * (503), well inside Sentry's 1 s timeout: the row may still commit, but it is never claimed.
+   * Unset: wait for the store (SQLite, whose commit is local).
+   */
+  acceptTimeoutMs?: number;
+}
+
+/** The database did not confirm a commit in time: the alert's fate is unknown, so it is not claimed. */
+export class AcceptTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(ms: number) {
+    super(`the database did not confirm the commit within ${ms} ms`);
+  }
 }
 
 /** The checked routes, or the single chat from .env (today's behaviour, singleChatRoutes). */
@@ -124,9 +138,28 @@ export function createIntake(deps: IntakeDeps) {
         threadId: t.topicId,
         route: t.routeName,
       }));
-      return new Promise((resolve, reject) => {
+      const stored = new Promise<Accepted>((resolve, reject) => {
         if (batch.length === 0) setImmediate(() => void flush());
         batch.push({ rows, alert, resolve, reject });
+      });
+      const limit = deps.acceptTimeoutMs;
+      if (!limit) return stored;
+      return new Promise<Accepted>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const err = new AcceptTimeoutError(limit);
+          deps.storage?.failed(deps.now(), err);
+          reject(err);
+        }, limit);
+        stored.then(
+          (a) => {
+            clearTimeout(timer);
+            resolve(a);
+          },
+          (err: unknown) => {
+            clearTimeout(timer);
+            reject(err);
+          },
+        );
       });
     },
   };

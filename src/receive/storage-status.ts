@@ -19,11 +19,12 @@ export function describeStorageError(err: unknown): string {
   if (code.startsWith('SQLITE_READONLY') || code === 'EROFS') return `the database is read-only (${code})`;
   if (code.startsWith('SQLITE_IOERR') || code === 'EIO') return `the disk reported an I/O error (${code})`;
   // PostgreSQL (SENTRY_TG_DATABASE_URL): the server or the network to it.
+  if (code === 'ETIMEDOUT' && message.startsWith('the database did not confirm')) return `the database server did not answer in time (${message})`;
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return `the database server cannot be reached (${code})`;
   }
   if (code === '57P01' || code === '57P02' || code === '57P03') return `the database server is shutting down or starting (${code})`;
-  if (/connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(message)) return `the database server cannot be reached (${message})`;
+  if (/connection terminated|connection timeout|timeout exceeded when trying to connect|query read timeout/i.test(message)) return `the database server cannot be reached (${message})`;
   return code ? `${message} (${code})` : message;
 }
 

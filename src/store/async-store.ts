@@ -73,6 +73,15 @@ export interface ReplicaCoordination {
   takeSendSlot(chatId: string, now: number, rules: SendRules): Promise<SendSlot>;
   /** Leads update reading (true) or not; a leader calls it again well within `leaseMs`. */
   tryLead(replicaId: string, leaseMs: number): Promise<boolean>;
+  /** Gives up the lead at once (a clean stop), so another replica takes over without waiting for the lease. */
+  releaseLead(replicaId: string): Promise<void>;
+  /**
+   * Records that this replica runs (doctor counts the live ones), and removes replicas not seen
+   * for `staleMs`. Called every few seconds while the replica runs.
+   */
+  heartbeat(replicaId: string, staleMs: number): Promise<void>;
+  /** Removes this replica from the live ones (a clean stop). */
+  leave(replicaId: string): Promise<void>;
   /** The shared getUpdates offset (null before the first save). */
   updateOffset(): Promise<number | null>;
   /**

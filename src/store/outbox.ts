@@ -55,6 +55,7 @@ export function outboxRepository(db: Db) {
     chatDueAt: db.prepare(`SELECT MIN(next_attempt_at) AS dueAt FROM outbox WHERE state = 'pending' AND chat_id = ?`),
     body: db.prepare(`SELECT body FROM outbox WHERE id = ?`),
     content: db.prepare(`SELECT body, alert FROM outbox WHERE id = ?`),
+    contents: db.prepare(`SELECT id, body, alert FROM outbox WHERE id IN (SELECT value FROM json_each(?))`),
     pendingFor: db.prepare(
       `SELECT id, received_at AS receivedAt, resource, action, chat_id AS chatId, thread_id AS threadId,
               group_key AS groupKey, attempts, next_attempt_at AS nextAttemptAt, route
@@ -126,6 +127,15 @@ export function outboxRepository(db: Db) {
     /** What delivery reads of a row: the normalised alert (JSON) when stored with it, else the body. */
     content(id: number): { body: Buffer; alert: string | null } | null {
       return (q.content.get(id) as { body: Buffer; alert: string | null } | undefined) ?? null;
+    },
+    /** `content` of many rows in one query, by id; ids not in the outbox are absent from the map. */
+    contents(ids: readonly number[]): Map<number, { body: Buffer; alert: string | null }> {
+      const out = new Map<number, { body: Buffer; alert: string | null }>();
+      if (ids.length === 0) return out;
+      for (const r of q.contents.all(JSON.stringify(ids)) as { id: number; body: Buffer; alert: string | null }[]) {
+        out.set(r.id, { body: r.body, alert: r.alert });
+      }
+      return out;
     },
     /**
      * Marks rows delivered (`sent`) or reflected in another alert's message (`merged`), in one

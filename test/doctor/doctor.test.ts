@@ -58,6 +58,7 @@ describe('doctor on a healthy setup', () => {
       'sentry-secret': 'skip',
       receiver: 'ok',
       'public-url': 'ok',
+      database: 'ok',
       deliveries: 'ok',
     });
     expect(h.check(report.checks, 'sentry-webhook').detail).toBe(
@@ -101,7 +102,7 @@ describe('doctor --json', () => {
     const { stdout, report } = await h.doctor(['--chat-id', '-1009999999999']);
     expect(Object.keys(JSON.parse(stdout) as object)).toEqual(['ok', 'checks']);
     expect(report.ok).toBe(false);
-    expect(report.checks.length).toBe(18);
+    expect(report.checks.length).toBe(19);
     for (const c of report.checks) {
       expect(Object.keys(c).sort()).toEqual(c.fix === undefined ? ['detail', 'id', 'status', 'title'] : ['detail', 'fix', 'id', 'status', 'title']);
       expect(['ok', 'warn', 'fail', 'skip']).toContain(c.status);

@@ -9,7 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { WEBHOOK_PATH } from '../../src/receive/verify.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';
 import { SECRET, sentryRequest, tempDir } from '../helpers.js';
-import { describePg, dropSchema, freshSchema, TEST_DATABASE_URL } from '../store/pg/pg-helpers.js';
+import { describePg, dropSchema, freshSchema, inSchema, TEST_DATABASE_URL } from '../store/pg/pg-helpers.js';
 import { BIN, serveEnv, startServe, type Child } from './serve-child.js';
 import { spawn } from 'node:child_process';
 
@@ -52,6 +52,49 @@ async function startProxy() {
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => (server?.listening ? server.close(() => r()) : r()));
+    },
+  };
+}
+
+/**
+ * A TCP proxy to the test PostgreSQL that can turn into a black hole: connections are accepted
+ * and bytes are swallowed, nothing ever answers (a network that drops packets, a frozen server).
+ */
+async function startBlackholeProxy() {
+  const target = new URL(TEST_DATABASE_URL);
+  const sockets = new Set<Socket>();
+  let holed = false;
+  const server = createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => undefined);
+    if (holed) {
+      client.on('data', () => undefined);
+      return;
+    }
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => undefined);
+    client.on('data', (d) => void (holed || upstream.write(d)));
+    upstream.on('data', (d) => void (holed || client.write(d)));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as { port: number }).port,
+    blackhole() {
+      holed = true;
+    },
+    /** Back to a working network: the swallowed connections are gone (their streams are broken). */
+    restore() {
+      for (const s of sockets) s.destroy();
+      holed = false;
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
     },
   };
 }
@@ -120,6 +163,8 @@ describePg('serve on PostgreSQL when the database goes away', () => {
 
     expect(await post(child.url, 1)).toBe(202);
     await tg.waitFor((t) => t.messagesIn(CHAT).length === 1, 15_000);
+    // serve records that it runs (doctor counts the live replicas from this heartbeat).
+    expect(await inSchema(schema, 'SELECT id FROM replicas')).toEqual([{ id: 'only' }]);
 
     await proxy.cut();
     const codes = [await post(child.url, 2).catch((e) => (console.log(child!.output()), Promise.reject(e))), await post(child.url, 3)];
@@ -140,6 +185,50 @@ describePg('serve on PostgreSQL when the database goes away', () => {
     expect(texts).toContain('DbDown#1#');
     expect(texts).not.toContain('DbDown#2#');
     expect(texts).not.toContain('DbDown#3#');
+  }, 90_000);
+
+  it('a database that accepts connections but never answers: 503 within Sentry\'s 1 s, never 2xx, then recovery', async () => {
+    const schema = freshSchema();
+    const proxy = await startBlackholeProxy();
+    const tg: FakeTelegram = await startFakeTelegram();
+    tg.addChat({ id: CHAT, type: 'private', firstName: 'Ops' });
+    const dir = tempDir('sentry-tg-dbhole-');
+    const url = new URL(TEST_DATABASE_URL);
+    url.port = String(proxy.port);
+    url.searchParams.set('options', `-csearch_path=${schema}`);
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    await admin.end();
+    let child: Child | undefined;
+    cleanup = async () => {
+      child?.proc.kill('SIGKILL');
+      await child?.exited;
+      await proxy.close();
+      await tg.close();
+      dir.cleanup();
+      await dropSchema(schema);
+    };
+    child = await startServe({ ...serveEnv(tg, CHAT, SECRET, dir.path), SENTRY_TG_DATABASE_URL: url.toString(), SENTRY_TG_REPLICA_ID: 'only' });
+    expect(await post(child.url, 11)).toBe(202);
+    await tg.waitFor((t) => t.messagesIn(CHAT).length === 1, 15_000);
+
+    proxy.blackhole();
+    // Pooled connections that hang, then new connections that hang: each answered in time, 503.
+    for (const i of [12, 13, 14]) {
+      const started = performance.now();
+      const code = await post(child.url, i);
+      const ms = performance.now() - started;
+      expect({ code, fast: ms < 1000 }).toEqual({ code: 503, fast: true });
+    }
+
+    proxy.restore();
+    await until(async () => (await fetch(child!.url + '/health')).status === 200, 30_000, '/health back to 200');
+    expect(await post(child.url, 15)).toBe(202);
+    await tg.waitFor((t) => t.messagesIn(CHAT).some((m) => m.text.includes('DbDown#15#')), 15_000);
+    // What the black hole swallowed never reached the server: never stored, never sent.
+    const rows = await inSchema<{ n: number }>(schema, `SELECT count(*)::int AS n FROM outbox WHERE convert_from(body, 'UTF8') LIKE '%DbDown#1_#%'`);
+    expect(rows[0]!.n).toBe(2);
   }, 90_000);
 
   it('refuses to start when the database cannot be reached, with a clear error and no password shown', async () => {

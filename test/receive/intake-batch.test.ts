@@ -5,7 +5,8 @@
 import { asyncStore } from '../../src/store/async-store.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normalise } from '../../src/normalise/normalise.js';
-import { createIntake } from '../../src/receive/intake.js';
+import { AcceptTimeoutError, createIntake } from '../../src/receive/intake.js';
+import { describeStorageError } from '../../src/receive/storage-status.js';
 import { openStore, type FdatasyncFn, type Store } from '../../src/store/store.js';
 import { connectionOf } from '../../src/store/testing.js';
 import { fixture, tempDir } from '../helpers.js';
@@ -86,5 +87,35 @@ describe('intake: one transaction and one fsync per batch', () => {
     const stored = store.content(id!)!;
     expect(JSON.parse(stored.alert!)).toEqual(normalise({ resource: 'event_alert', body: given.parsed }));
     expect(stored.body.equals(given.body)).toBe(true);
+  });
+});
+
+describe('intake: a commit not confirmed in time (acceptTimeoutMs)', () => {
+  it('rejects the webhook (503) and marks storage failed, though the row may still commit; never resolves it later', async () => {
+    const failures: unknown[] = [];
+    const intake = createIntake({
+      store: asyncStore(store),
+      routeConfig: { chatId: '42' },
+      now: Date.now,
+      onAccepted: () => {},
+      storage: { failed: (_at, err) => void failures.push(err), ok: () => {} },
+      acceptTimeoutMs: 50,
+    });
+    let settled: 'resolved' | Error | null = null;
+    const answer = intake.accept(input()).then(
+      () => (settled = 'resolved'),
+      (err: Error) => (settled = err),
+    );
+    // The fsync is held: the commit's durability is never confirmed.
+    await answer;
+    expect(settled).toBeInstanceOf(AcceptTimeoutError);
+    expect((settled as unknown as Error).message).toBe('the database did not confirm the commit within 50 ms');
+    expect(failures).toHaveLength(1);
+    expect(describeStorageError(failures[0])).toMatch(/^the database server did not answer in time/);
+    // The row is in the database (it may be delivered), but the sender was never told it is safe.
+    expect(count()).toBe(1);
+    for (const s of syncs) s.done(null);
+    await tick();
+    expect(settled).toBeInstanceOf(AcceptTimeoutError);
   });
 });

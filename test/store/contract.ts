@@ -51,6 +51,13 @@ export function storeContract(open: StoreFactory): void {
     expect(await store.content(first[1]!.id!)).toEqual({ body: Buffer.from('{"a":1}'), alert: null });
     expect(await store.body(first[1]!.id!)).toEqual(Buffer.from('{"a":1}'));
     expect(await store.content(999_999)).toBeNull();
+    // The bulk read: every row asked for in one call, by id; unknown ids are absent.
+    const many = await store.contents([first[1]!.id!, 999_999, first[0]!.id!]);
+    expect([...many.entries()].sort((a, b) => a[0] - b[0])).toEqual([
+      [first[0]!.id!, { body: Buffer.from([0, 1, 2, 255]), alert: '{"title":"x"}' }],
+      [first[1]!.id!, { body: Buffer.from('{"a":1}'), alert: null }],
+    ]);
+    expect((await store.contents([])).size).toBe(0);
     expect(await store.body(999_999)).toBeNull();
     expect(await store.row(999_999)).toBeUndefined();
     expect((await store.stats()).pending).toBe(3);

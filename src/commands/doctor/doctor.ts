@@ -6,7 +6,8 @@ import type { Context } from '../../context/context.js';
 import type { Loaded } from '../../config/load.js';
 import { timeoutFlagMs } from '../../config/options.js';
 import { registerSecret } from '../../log/redact.js';
-import type { CheckResult, DoctorEnv } from './check.js';
+import { checker, type CheckResult, type DoctorEnv } from './check.js';
+import { checkDatabase } from './database.js';
 import { checkConfig, checkEnvFileGit, checkEnvFileMode, checkProjectScope, checkWebhookSecret } from './config.js';
 import { checkPublicUrl, checkReceiver } from './receiver.js';
 import { cliText, type CliKey } from '../../i18n/cli.js';
@@ -36,7 +37,7 @@ export interface DoctorReport {
 
 export async function runDoctor(env: DoctorEnv): Promise<DoctorReport> {
   const s = env.loaded.settings;
-  for (const secret of [s.telegramToken, s.webhookSecret, s.sentryAuthToken, s.ngrokAuthtoken]) registerSecret(secret);
+  for (const secret of [s.telegramToken, s.webhookSecret, s.sentryAuthToken, s.ngrokAuthtoken, databasePassword(s.databaseUrl)]) registerSecret(secret);
 
   const dbPath = databasePath(s.dataDir, env.cwd);
   let store: StoreReport | null = null;
@@ -49,7 +50,7 @@ export async function runDoctor(env: DoctorEnv): Promise<DoctorReport> {
   const routes = readRoutes(env);
   const sentryFound: SentryFindings = { subscribed: null };
   try {
-    const [config, telegram, sentry, receiver] = await Promise.all([
+    const [config, telegram, sentry, receiver, database] = await Promise.all([
       (async () => [checkConfig(env), checkEnvFileMode(env), await checkEnvFileGit(env), checkWebhookSecret(env), checkProjectScope(env)])(),
       (async () => {
         const tg = await checkTelegram(env, store);
@@ -60,16 +61,32 @@ export async function runDoctor(env: DoctorEnv): Promise<DoctorReport> {
         const local = await checkReceiver(env);
         return [local.result, await checkPublicUrl(env, local.health)];
       })(),
+      checkDatabase(s.databaseUrl, dbDir(s.dataDir, env.cwd), env.timeoutMs),
     ]);
-    const deliveries = checkDeliveries(store, storeError === undefined ? { path: dbPath } : { path: dbPath, error: storeError }, env.now());
+    // On PostgreSQL the queue is shared: doctor does not read it (a replica's /health shows it).
+    const deliveries = s.databaseUrl
+      ? checker('deliveries', 'Recent deliveries').skip('alerts are kept in PostgreSQL: the queue is in /health of any replica (queue)')
+      : checkDeliveries(store, storeError === undefined ? { path: dbPath } : { path: dbPath, error: storeError }, env.now());
     const checks = translateTitles(
-      [...config, ...routes.results, checkTemplates(env, routes.config), ...telegram, ...checkReach(env, routes, sentryFound.subscribed), ...sentry, ...receiver, deliveries],
+      [...config, ...routes.results, checkTemplates(env, routes.config), ...telegram, ...checkReach(env, routes, sentryFound.subscribed), ...sentry, ...receiver, ...database, deliveries],
       s.locale,
     );
     return { ok: checks.every((c) => c.status !== 'fail'), checks };
   } finally {
     store?.close();
   }
+}
+
+function databasePassword(url: string | undefined): string | undefined {
+  try {
+    return url ? decodeURIComponent(new URL(url).password) || undefined : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function dbDir(dataDir: string, cwd: string): string {
+  return resolve(cwd, dataDir);
 }
 
 /** Check titles in the user's language (ids stay the same for --json readers). */
@@ -82,7 +99,7 @@ function translateTitles(checks: CheckResult[], locale: Locale): CheckResult[] {
 }
 const TITLE_KEYS: Readonly<Record<string, true>> = Object.fromEntries(
   ['config', 'env-file-mode', 'env-file-git', 'webhook-secret', 'project-scope', 'telegram-token', 'telegram-chat', 'telegram-topic',
-    'sentry-token', 'sentry-scopes', 'sentry-project', 'sentry-webhook', 'sentry-rule', 'sentry-secret', 'receiver', 'public-url', 'deliveries',
+    'sentry-token', 'sentry-scopes', 'sentry-project', 'sentry-webhook', 'sentry-rule', 'sentry-secret', 'receiver', 'public-url', 'database', 'replicas', 'deliveries',
   ].map((id) => [`doctor.title.${id}`, true]),
 );
 

@@ -144,6 +144,15 @@ export const PG_MIGRATIONS: string[] = [
   CREATE UNIQUE INDEX outbox_request_id ON outbox(request_id, chat_id, coalesce(thread_id, 0)) WHERE request_id IS NOT NULL;
   CREATE UNIQUE INDEX outbox_dedup_key ON outbox(dedup_key, chat_id, coalesce(thread_id, 0)) WHERE dedup_key IS NOT NULL;
   `,
+  // 4: the replicas running now, for doctor: each writes its row every few seconds (heartbeat),
+  // removes it when it stops cleanly, and rows not seen for a while are pruned by the others.
+  `
+  CREATE TABLE replicas (
+    id          TEXT PRIMARY KEY,
+    started_at  BIGINT NOT NULL,                 -- ms since epoch, database clock
+    seen_at     BIGINT NOT NULL                  -- last heartbeat, database clock
+  );
+  `,
 ];
 
 // Any constant works as long as every replica uses the same one; this is "sentry-tg" in ASCII.

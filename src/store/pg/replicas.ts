@@ -10,7 +10,10 @@ import type { ClaimedRow, ReplicaCoordination, SendRules, SendSlot } from '../as
 import { decideSendSlot } from './send-slot.js';
 import type { Sql } from './sql.js';
 
-const UPDATES_LEASE = 'updates';
+export const UPDATES_LEASE = 'updates';
+/** How often a replica records that it runs, and after how long without a heartbeat it counts as gone. */
+export const HEARTBEAT_MS = 5_000;
+export const REPLICA_STALE_MS = 20_000;
 /** The same key the SQLite receiver keeps the offset under (act/updates.ts). */
 export const OFFSET_KEY = 'telegram.updates.offset';
 const GLOBAL_SCOPE = '*';
@@ -81,6 +84,21 @@ export function pgCoordination(sql: Sql, replicaId: string): ReplicaCoordination
       });
     },
     tryLead: (holder, leaseMs) => takeLease(UPDATES_LEASE, holder, leaseMs),
+    async releaseLead(holder) {
+      await sql.query('DELETE FROM leases WHERE name = $1 AND holder = $2', [UPDATES_LEASE, holder]);
+    },
+    async heartbeat(holder, staleMs) {
+      await sql.query(
+        `WITH clock AS MATERIALIZED (SELECT sentry_tg_now_ms() AS now),
+         gone AS (DELETE FROM replicas USING clock WHERE replicas.seen_at < clock.now - $2 AND replicas.id <> $1)
+         INSERT INTO replicas (id, started_at, seen_at) SELECT $1, clock.now, clock.now FROM clock
+         ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`,
+        [holder, Math.round(staleMs)],
+      );
+    },
+    async leave(holder) {
+      await sql.query('DELETE FROM replicas WHERE id = $1', [holder]);
+    },
     async updateOffset() {
       const res = await sql.query<{ value: string }>('SELECT value FROM kv WHERE key = $1', [OFFSET_KEY]);
       const n = Number(res.rows[0]?.value);

@@ -96,6 +96,16 @@ export function pgRepositories(sql: Sql) {
     async content(id: number): Promise<{ body: Buffer; alert: string | null } | null> {
       return (await first(sql.query<{ body: Buffer; alert: string | null }>('SELECT body, alert FROM outbox WHERE id = $1', [id]))) ?? null;
     },
+    async contents(ids: readonly number[]): Promise<Map<number, { body: Buffer; alert: string | null }>> {
+      const out = new Map<number, { body: Buffer; alert: string | null }>();
+      if (ids.length === 0) return out;
+      const res = await sql.query<{ id: number; body: Buffer; alert: string | null }>(
+        'SELECT id, body, alert FROM outbox WHERE id = ANY($1::bigint[])',
+        [[...ids]],
+      );
+      for (const r of res.rows) out.set(r.id, { body: r.body, alert: r.alert });
+      return out;
+    },
     async finish(ids: number[], state: 'sent' | 'merged' | 'muted', messageId: number | null, now: number): Promise<void> {
       if (ids.length === 0) return;
       await sql.tx(async (tx) => {

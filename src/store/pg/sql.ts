@@ -26,6 +26,13 @@ export interface PoolOptions {
   /** Schema the tables live in (`search_path`); default: the server's (public). */
   schema?: string;
   max?: number;
+  /** Giving up on opening a connection (default 800 ms: a webhook must be answered within Sentry's 1 s). */
+  connectTimeoutMs?: number;
+  /**
+   * Giving up on a query's answer (default 10 s). A connection whose server vanished without a
+   * word (a blackholed network) is then dropped from the pool instead of hanging forever.
+   */
+  queryTimeoutMs?: number;
   /** An idle connection broke (server restart, network): reported here, never thrown. */
   onError?: (err: Error) => void;
 }
@@ -35,7 +42,9 @@ export function createPool(opts: PoolOptions): pg.Pool {
     connectionString: opts.url,
     max: opts.max ?? 10,
     types,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 800,
+    query_timeout: opts.queryTimeoutMs ?? 10_000,
+    keepAlive: true,
     ...(opts.schema ? { options: `-c search_path=${quoteIdent(opts.schema)}` } : {}),
   });
   // Without a listener an idle client's error would crash the process.

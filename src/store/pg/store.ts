@@ -23,6 +23,9 @@ export interface PgStoreOptions {
   schema?: string;
   /** Connections in the pool (default 10). */
   maxConnections?: number;
+  /** See PoolOptions: opening a connection (default 800 ms) and a query's answer (default 10 s). */
+  connectTimeoutMs?: number;
+  queryTimeoutMs?: number;
   /** A pooled connection broke while idle (server restart): reported, never thrown. */
   onError?: (err: Error) => void;
 }
@@ -49,7 +52,14 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
   if (!opts.replicaId) throw new UserError('A replica id is needed to share the database.', 'Give each replica its own id.');
   let pool: pg.Pool;
   try {
-    pool = createPool({ url: opts.url, schema: opts.schema, max: opts.maxConnections, onError: opts.onError });
+    pool = createPool({
+      url: opts.url,
+      schema: opts.schema,
+      max: opts.maxConnections,
+      onError: opts.onError,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      queryTimeoutMs: opts.queryTimeoutMs,
+    });
   } catch (err) {
     throw connectionError(err, opts.url);
   }
