@@ -1,6 +1,6 @@
 // The store on PostgreSQL, for two or more replicas sharing one database: the same methods as
 // the SQLite store (as promises, AsyncStore) plus what replicas agree through the database
-// (ReplicaCoordination). Not used by `serve` yet.
+// (ReplicaCoordination). `serve` opens it when SENTRY_TG_DATABASE_URL is set (pipeline/receiver.ts).
 //
 // Durability: every method's transaction has committed when its promise resolves, with the
 // server's default synchronous_commit = on (never turned off here), so an accepted alert is on
