@@ -155,6 +155,10 @@ describe('doctor in Russian', () => {
     expect(stdout).toContain(`Маршрут «backend»: чат ${CHAT_ID}: бот может туда писать`);
     expect(stdout).toContain('Достижимость маршрутов: маршрут «backend» никогда не сработает: проектов web нет в SENTRY_PROJECT');
     expect(stdout).toMatch(/Doctor: в порядке \d+, предупреждений 1, ошибок 0, пропущено \d+/);
+    expect(stdout).toMatch(/Токен Telegram-бота: действителен: @\S+ \(id \d+\)/);
+    expect(stdout).toMatch(/Чат Telegram: .+, бот — .+ и может писать/);
+    expect(stdout).toMatch(/\.env вне git: .*(не в git-репозитории|не отслеживается git|git не установлен)/);
     expect(stdout).not.toContain('Configuration:');
+    expect(stdout).not.toContain('and may post');
   });
 });
