@@ -160,5 +160,9 @@ describe('doctor in Russian', () => {
     expect(stdout).toMatch(/\.env вне git: .*(не в git-репозитории|не отслеживается git|git не установлен)/);
     expect(stdout).not.toContain('Configuration:');
     expect(stdout).not.toContain('and may post');
+    expect(stdout).toMatch(/Приёмник: http:\/\/127\.0\.0\.1:\d+ отвечает: ok, версия \S+, работает \d+ с/);
+    expect(stdout).toMatch(/Публичный URL: http:\/\/127\.0\.0\.1:\d+ ведёт на этот приёмник/);
+    expect(stdout).toContain('Последние доставки: алерты ещё не доставлялись, ошибок нет');
+    expect(stdout).toContain('Тема форума: пропущено, SENTRY_ALERT_TOPIC_ID не задан');
   });
 });
