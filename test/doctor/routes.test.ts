@@ -164,5 +164,9 @@ describe('doctor in Russian', () => {
     expect(stdout).toMatch(/Публичный URL: http:\/\/127\.0\.0\.1:\d+ ведёт на этот приёмник/);
     expect(stdout).toContain('Последние доставки: алерты ещё не доставлялись, ошибок нет');
     expect(stdout).toContain('Тема форума: пропущено, SENTRY_ALERT_TOPIC_ID не задан');
+    expect(stdout).toMatch(/Токен Sentry: действителен для jane@example\.com на http:\/\/127\.0\.0\.1:\d+/);
+    expect(stdout).toMatch(/Вебхук Sentry: плагин WebHooks проекта acme\/backend вызывает http:\S+\/api\/sentry-webhook\/<token>/);
+    expect(stdout).toContain('Правило алертов Sentry: правило "Send to Telegram" отправляет в плагин WebHooks');
+    expect(stdout).toContain('Секрет интеграции Sentry: пропущено, у плагина WebHooks нет секрета клиента');
   });
 });
