@@ -186,7 +186,7 @@ export const cliRu: Record<CliKey, string> = {
   'doctor.tg.cannotPost': '{chat}: бот не может писать: {why}',
   'doctor.tg.chatOk': '{chat}, бот — {role} и может писать',
   'doctor.tg.roleAdmin': 'администратор',
-  'doctor.tg.roleOther': '{status}',
+  'doctor.tg.roleOther': 'участник со статусом {status}',
   'doctor.tg.forum': ', форум',
   'doctor.tg.notForum': '{chat} — не форум, поэтому SENTRY_ALERT_TOPIC_ID={topic} указывал бы на ветку ответов, а не на тему',
   'doctor.tg.notForumFix': 'Уберите SENTRY_ALERT_TOPIC_ID или включите темы в настройках группы и укажите id темы',
