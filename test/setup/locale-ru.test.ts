@@ -21,6 +21,14 @@ describe('setup in Russian', () => {
     expect(out).toContain('План:');
     expect(out).toContain('Пробный запуск: ничего не изменено.');
     expect(out).not.toContain('Dry run: nothing was changed.');
+    expect(out).toContain('Telegram-бот: @');
+    expect(out).toContain('Чат: личный чат с Ada (@ada) (5550001)');
+    expect(out).toMatch(/Проект: Backend \(acme\/backend\)/);
+    expect(out).toContain('1. Telegram: отправить подтверждение в личный чат с Ada (@ada) (5550001) от @');
+    expect(out).toContain('Sentry: без изменений (нет публичного URL)');
+    expect(out).toMatch(/\.env: добавить SENTRY_ALERT_TELEGRAM_TOKEN, .* \(старый файл сохранён в резервной копии, права 0600/);
+    expect(out).not.toContain('send a confirmation message');
+    expect(out).not.toContain('Chat: ');
   });
 
   it('SENTRY_TG_LOCALE=ru asks its questions in Russian (the mode question)', async () => {

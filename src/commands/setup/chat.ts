@@ -127,7 +127,7 @@ async function checkChat(s: Session, bot: BotAnswer, chatId: string, topicId: nu
   }
   // Some chats do not answer getChatMember for the bot; the confirmation message will tell.
   const member = await bot.telegram.getChatMember(chat.id, bot.bot.id).catch(() => undefined);
-  const label = chatLabel(chat, topicId);
+  const label = chatLabel(chat, topicId, undefined, s.t);
   if (member) {
     if (chat.type === 'private' && member.status === 'kicked') {
       throw new UserError(`The user in ${label} blocked ${bot.handle}.`, 'Unblock the bot in Telegram and send it /start.');
@@ -167,13 +167,13 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
     const topicId = s.settings.topicId;
     try {
       const { chat, chatId } = await checkChat(s, bot, given, topicId);
-      const label = chatLabel(chat, topicId);
+      const label = chatLabel(chat, topicId, undefined, s.t);
       // A re-run may change the chat by answering again (a resumed run keeps it: nothing is asked).
       const keep =
         !s.interactive || s.sources.chatId !== 'file' || s.resumed === true ||
         (await ctx.prompts.confirm({ message: s.t('setup.q.keepChat', { label }), default: true }));
       if (keep) {
-        ctx.out.ok(`Chat: ${label}`);
+        ctx.out.ok(s.t('setup.chat', { label }));
         return finish(chatId, topicId, chat, label);
       }
     } catch (err) {
@@ -206,7 +206,7 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
         ctx.out.warn(`No message reached ${bot.handle} within ${Math.round(waitMs / 1000)} s.`);
       }
       const choices: { name: string; value: Pick }[] = found.map((f) => ({
-        name: chatLabel(f.chat, f.topicId, f.topicName),
+        name: chatLabel(f.chat, f.topicId, f.topicName, s.t),
         value: { kind: 'chat', f },
       }));
       choices.push({ name: s.t('setup.q.waitAnother'), value: { kind: 'wait' } });
@@ -228,8 +228,8 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
     const chosen = current.kind === 'chat' ? { chatId: String(current.f.chat.id), topicId: current.f.topicId } : await typeChat(s, bot);
     try {
       const { chat, chatId } = await checkChat(s, bot, chosen.chatId, chosen.topicId);
-      const label = chatLabel(chat, chosen.topicId, current.kind === 'chat' ? current.f.topicName : undefined);
-      ctx.out.ok(`Chat: ${label}`);
+      const label = chatLabel(chat, chosen.topicId, current.kind === 'chat' ? current.f.topicName : undefined, s.t);
+      ctx.out.ok(s.t('setup.chat', { label }));
       const answer = finish(chatId, chosen.topicId, chat, label, webhookDeleted);
       const users = current.kind === 'chat' ? found.filter((f) => f.chat.id === current.f.chat.id).flatMap((f) => f.users ?? []) : [];
       const unique = users.filter((u, i) => users.findIndex((x) => x.id === u.id) === i);
@@ -241,7 +241,7 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
       pick = await ctx.prompts.select<Pick>({
         message: s.t('setup.q.otherChat'),
         choices: [
-          ...found.map((f) => ({ name: chatLabel(f.chat, f.topicId, f.topicName), value: { kind: 'chat', f } as Pick })),
+          ...found.map((f) => ({ name: chatLabel(f.chat, f.topicId, f.topicName, s.t), value: { kind: 'chat', f } as Pick })),
           { name: s.t('setup.q.waitAnother'), value: { kind: 'wait' } },
           { name: s.t('setup.q.typeChat'), value: { kind: 'type' } },
           { name: s.t('setup.q.giveUp'), value: { kind: 'give-up' } },

@@ -232,7 +232,7 @@ async function askProject(s: Session, api: SentryApi, org: string, given: string
   if (given) {
     try {
       const p = await api.getProject(org, given);
-      s.ctx.out.ok(`Project: ${p.name} (${org}/${p.slug})`);
+      s.ctx.out.ok(s.t('setup.project', { name: p.name, org, slug: p.slug }));
       return p;
     } catch (err) {
       if (err instanceof SentryApiError && err.status === 404) {
@@ -257,7 +257,7 @@ async function askProject(s: Session, api: SentryApi, org: string, given: string
     });
     chosen = projects.find((p) => p.slug === slug) ?? chosen;
   } else {
-    s.ctx.out.ok(`Project: ${chosen.name} (${org}/${chosen.slug})`);
+    s.ctx.out.ok(s.t('setup.project', { name: chosen.name, org, slug: chosen.slug }));
   }
   return chosen;
 }
