@@ -28,6 +28,7 @@ describe('setup in Russian', () => {
     expect(out).toContain('Sentry: без изменений (нет публичного URL)');
     expect(out).toMatch(/\.env: добавить SENTRY_ALERT_TELEGRAM_TOKEN, .* \(старый файл сохранён в резервной копии, права 0600/);
     expect(out).not.toContain('send a confirmation message');
+    expect(out).toMatch(/Sentry: вход выполнен как jane@example\.com на http:/);
     expect(out).not.toContain('Chat: ');
   });
 
@@ -40,5 +41,16 @@ describe('setup in Russian', () => {
     await runMain(t, [...worldArgs(w), '--dry-run']);
     expect(prompts.asked[0]).toBe('select: Как Sentry будет вызывать sentry-tg?');
     expect(t.output()).toContain('sentry-tg setup: Telegram-бот → чат → Sentry → публичный URL.');
+  });
+
+  it('a non-interactive run without the chat says in Russian what is missing', async () => {
+    const { SENTRY_ALERT_CHAT_ID: _chat, ...env } = { ...w.env, LANG: 'ru_RU.UTF-8' };
+    const t = testContext({ cwd: w.dir, interactive: false, env });
+    const code = await runMain(t, [...worldArgs(w), '--yes', '--dry-run', '--mode', 'integration', '--no-tunnel']);
+    const out = t.output();
+    expect(code, out).not.toBe(0);
+    expect(out).toContain('Не хватает ответов (нет терминала, чтобы спросить):');
+    expect(out).toContain('Передайте их флагами или переменными окружения');
+    expect(out).not.toContain('Missing answers');
   });
 });
