@@ -384,6 +384,23 @@ export const cliEn = {
   'setup.signedIn': 'Sentry: signed in{user} at {base}.',
   'setup.signedInAs': ' as {user}',
   'setup.organisation': 'Organisation: {name} ({slug})',
+
+  // ---- setup: checking and finding the chat ----
+  'setup.chat.migrated': 'Chat {chat} became a supergroup: using its new id {newId}.',
+  'setup.chat.blocked': 'The user in {label} blocked {bot}.',
+  'setup.chat.blockedFix': 'Unblock the bot in Telegram and send it /start.',
+  'setup.chat.notMember': '{bot} is not a member of {label}.',
+  'setup.chat.notMemberFix': 'Add the bot to the chat (channels: as an administrator) and run setup again.',
+  'setup.chat.channel': '{bot} cannot post in {label}.',
+  'setup.chat.channelFix': 'Make the bot an administrator of the channel with "Post messages".',
+  'setup.chat.restricted': '{bot} is not allowed to send messages in {label}.',
+  'setup.chat.restrictedFix': 'Allow the bot to send messages in the chat settings.',
+  'setup.chat.refused': '{bot} cannot post to {label}: {reason}.',
+  'setup.chat.notForum': '{label} is not a forum: the topic id may be refused.',
+  'setup.chat.findInstead': 'Let us find the chat instead.',
+  'setup.chat.foundOne': 'Found a chat.',
+  'setup.chat.foundMany': 'Found {n} chats.',
+  'setup.chat.noMessage': 'No message reached {bot} within {seconds} s.',
 } as const;
 
 export type CliKey = keyof typeof cliEn;

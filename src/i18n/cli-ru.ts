@@ -377,4 +377,21 @@ export const cliRu: Record<CliKey, string> = {
   'setup.signedIn': 'Sentry: вход выполнен{user} на {base}.',
   'setup.signedInAs': ' как {user}',
   'setup.organisation': 'Организация: {name} ({slug})',
+
+  // ---- setup: проверка и поиск чата ----
+  'setup.chat.migrated': 'Чат {chat} стал супергруппой: используется его новый id {newId}.',
+  'setup.chat.blocked': 'Пользователь в {label} заблокировал {bot}.',
+  'setup.chat.blockedFix': 'Разблокируйте бота в Telegram и отправьте ему /start.',
+  'setup.chat.notMember': '{bot} не состоит в {label}.',
+  'setup.chat.notMemberFix': 'Добавьте бота в чат (в канал — администратором) и запустите setup ещё раз.',
+  'setup.chat.channel': '{bot} не может писать в {label}.',
+  'setup.chat.channelFix': 'Сделайте бота администратором канала с правом «Публикация сообщений».',
+  'setup.chat.restricted': '{bot} запрещено писать в {label}.',
+  'setup.chat.restrictedFix': 'Разрешите боту писать сообщения в настройках чата.',
+  'setup.chat.refused': '{bot} не может писать в {label}: {reason}.',
+  'setup.chat.notForum': '{label} — не форум: id темы может быть отклонён.',
+  'setup.chat.findInstead': 'Тогда найдём чат.',
+  'setup.chat.foundOne': 'Найден чат.',
+  'setup.chat.foundMany': 'Найдено чатов: {n}.',
+  'setup.chat.noMessage': 'За {seconds} с {bot} не получил ни одного сообщения.',
 };

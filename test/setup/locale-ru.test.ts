@@ -44,7 +44,8 @@ describe('setup in Russian', () => {
   });
 
   it('a non-interactive run without the chat says in Russian what is missing', async () => {
-    const { SENTRY_ALERT_CHAT_ID: _chat, ...env } = { ...w.env, LANG: 'ru_RU.UTF-8' };
+    const env: Record<string, string | undefined> = { ...w.env, LANG: 'ru_RU.UTF-8' };
+    delete env.SENTRY_ALERT_CHAT_ID;
     const t = testContext({ cwd: w.dir, interactive: false, env });
     const code = await runMain(t, [...worldArgs(w), '--yes', '--dry-run', '--mode', 'integration', '--no-tunnel']);
     const out = t.output();
