@@ -35,19 +35,37 @@ export function classifyTelegramError(err: unknown): TelegramVerdict {
   return { kind: 'fatal', reason: `${err.code} ${err.description}`, hint: telegramHint(err) };
 }
 
+/** What to do about a Telegram error, one line each, by hint code. */
+export const TELEGRAM_HINTS = {
+  token: 'The bot token is wrong or revoked: get a new one from @BotFather.',
+  chatNotFound: 'Check SENTRY_ALERT_CHAT_ID; add the bot to the chat and send /start to it first.',
+  blocked: 'The user blocked the bot: unblock it and send /start.',
+  kicked: 'The bot was removed from the chat: add it back.',
+  notMember: 'Add the bot to the chat (channels: as an administrator).',
+  rights: 'Allow the bot to send messages in this chat (make it an administrator in channels).',
+  tooLong: 'The message was too long; this is a bug in sentry-tg, please report it.',
+  button: 'A button was too large; this is a bug in sentry-tg, please report it.',
+  conflict: "Another program reads this bot's updates (or a webhook is set): stop it or run deleteWebhook.",
+  other: 'See the Telegram error above.',
+} as const;
+export type TelegramHintCode = keyof typeof TELEGRAM_HINTS;
+
+/** Which hint a Telegram error gets (the words: `TELEGRAM_HINTS`, or a catalogue keyed by it). */
+export function telegramHintCode(err: TelegramApiError): TelegramHintCode {
+  const d = err.description.toLowerCase();
+  if (err.code === 401) return 'token';
+  if (d.includes('chat not found')) return 'chatNotFound';
+  if (d.includes('blocked by the user')) return 'blocked';
+  if (d.includes('kicked')) return 'kicked';
+  if (d.includes('not a member')) return 'notMember';
+  if (d.includes('not enough rights') || d.includes('administrator rights')) return 'rights';
+  if (d.includes('message is too long')) return 'tooLong';
+  if (d.includes('button_data_invalid')) return 'button';
+  if (err.code === 409) return 'conflict';
+  return 'other';
+}
+
 /** One line telling the user what to do about a Telegram error. */
 export function telegramHint(err: TelegramApiError): string {
-  const d = err.description.toLowerCase();
-  if (err.code === 401) return 'The bot token is wrong or revoked: get a new one from @BotFather.';
-  if (d.includes('chat not found'))
-    return 'Check SENTRY_ALERT_CHAT_ID; add the bot to the chat and send /start to it first.';
-  if (d.includes('blocked by the user')) return 'The user blocked the bot: unblock it and send /start.';
-  if (d.includes('kicked')) return 'The bot was removed from the chat: add it back.';
-  if (d.includes('not a member')) return 'Add the bot to the chat (channels: as an administrator).';
-  if (d.includes('not enough rights') || d.includes('administrator rights'))
-    return 'Allow the bot to send messages in this chat (make it an administrator in channels).';
-  if (d.includes('message is too long')) return 'The message was too long; this is a bug in sentry-tg, please report it.';
-  if (d.includes('button_data_invalid')) return 'A button was too large; this is a bug in sentry-tg, please report it.';
-  if (err.code === 409) return 'Another program reads this bot\'s updates (or a webhook is set): stop it or run deleteWebhook.';
-  return 'See the Telegram error above.';
+  return TELEGRAM_HINTS[telegramHintCode(err)];
 }

@@ -92,6 +92,12 @@ export const en = {
   titleSeerCodingCompleted: 'Code changes ready',
   titleSeerPrCreated: 'Pull request created',
   titleSeerOther: (action: string) => `Seer: ${action}`,
+  titleUnrecognised: 'Unrecognised Sentry payload',
+  titleSentrySent: (webhook: string) => `Sentry sent ${webhook}`,
+  titleUntitledIssue: 'Sentry issue',
+  titleUntitledEvent: 'Sentry event',
+  titleUntitledMetric: 'Metric alert',
+  titleUntitledAlert: 'Sentry alert',
 
   // ---- buttons (render/keyboard.ts) ----
   buttonResolve: 'Resolve',

@@ -82,6 +82,13 @@ const SEER_TITLE: Record<string, WordKey> = {
   pr_created: 'titleSeerPrCreated',
 };
 
+const UNTITLED: Record<'issue' | 'event' | 'metric' | 'alert', WordKey> = {
+  issue: 'titleUntitledIssue',
+  event: 'titleUntitledEvent',
+  metric: 'titleUntitledMetric',
+  alert: 'titleUntitledAlert',
+};
+
 function known(table: Record<string, WordKey>, action: string, t: Catalogue): string | undefined {
   const key = Object.hasOwn(table, action) ? table[action] : undefined;
   return key ? t[key] : undefined;
@@ -98,6 +105,10 @@ export function titlePhraseText(phrase: TitlePhrase, locale: Locale): string {
       return known(INSTALLATION_TITLE, phrase.action, t) ?? t.titleInstallationOther(humanise(phrase.action));
     case 'seer':
       return known(SEER_TITLE, phrase.action, t) ?? t.titleSeerOther(capitalise(humanise(phrase.action)) || 'update');
+    case 'unrecognised':
+      return phrase.webhook !== undefined ? t.titleSentrySent(phrase.webhook) : t.titleUnrecognised;
+    case 'untitled':
+      return t[UNTITLED[phrase.what]];
   }
 }
 

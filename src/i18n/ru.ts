@@ -92,6 +92,12 @@ export const ru: Catalogue = {
   titleSeerCodingCompleted: 'Изменения кода готовы',
   titleSeerPrCreated: 'Pull request создан',
   titleSeerOther: (action) => `Seer: ${action}`,
+  titleUnrecognised: 'Непонятные данные от Sentry',
+  titleSentrySent: (webhook) => `Sentry прислал ${webhook}`,
+  titleUntitledIssue: 'Проблема Sentry',
+  titleUntitledEvent: 'Событие Sentry',
+  titleUntitledMetric: 'Алерт по метрике',
+  titleUntitledAlert: 'Алерт Sentry',
 
   buttonResolve: '✅ Решено',
   buttonUnresolve: 'Открыть снова',

@@ -4,14 +4,14 @@
 // store at scrape time, from the same snapshot /health and the bot's /status report.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { WebhookObserver, WebhookOutcome } from '../receive/webhook.js';
-import { KNOWN_RESOURCES } from '../route/config.js';
+import { DEFAULT_ROUTE_NAME, KNOWN_RESOURCES } from '../route/config.js';
 import type { StoreStats } from '../store/store.js';
 import type { CallObserver } from '../telegram/client.js';
 import { VERSION } from '../version.js';
 
 /** What the gauges show, read once per scrape. */
 export interface Figures {
-  queue: Pick<StoreStats, 'pending' | 'oldestPendingAt' | 'parked' | 'muted'>;
+  queue: Pick<StoreStats, 'pending' | 'oldestPendingAt' | 'parked' | 'muted' | 'pendingByRoute'>;
   /** null: not known yet (no call answered since start). */
   telegramReachable: boolean | null;
   storageOk: boolean;
@@ -130,12 +130,30 @@ export function createMetrics(input: MetricsInput): Metrics {
         if (current) this.set(value(current));
       },
     });
-  // No `route` label on the queue gauges: /health and /status report the queue as one, and a
-  // per-route split would need a GROUP BY over the outbox on every scrape. Per-route numbers are
-  // the counters (sentry_tg_routed_alerts_total).
+  // The queue as one (what /health and /status show), and split by the route that chose each
+  // row's target (one GROUP BY in the store's periodic read, not one per scrape).
   single('sentry_tg_outbox_pending', 'Alerts accepted and waiting to be posted.', (f) => f.queue.pending);
   single('sentry_tg_outbox_oldest_pending_age_seconds', 'Age of the oldest alert waiting to be posted; 0 when none waits.', (f) =>
     f.queue.oldestPendingAt === null ? 0 : Math.max(0, (scrapedAtMs - f.queue.oldestPendingAt) / 1000),
+  );
+  const byRoute = (name: string, help: string, value: (r: Figures['queue']['pendingByRoute'][number]) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['route'] as const,
+      registers,
+      collect() {
+        if (!current) return;
+        // Routes whose queue emptied disappear instead of staying at their last value.
+        this.reset();
+        for (const r of current.queue.pendingByRoute) this.set({ route: r.route ?? DEFAULT_ROUTE_NAME }, value(r));
+      },
+    });
+  byRoute('sentry_tg_outbox_pending_by_route', 'Alerts waiting to be posted, by route (default: rows without a route).', (r) => r.pending);
+  byRoute(
+    'sentry_tg_outbox_oldest_pending_age_by_route_seconds',
+    'Age of the oldest alert waiting to be posted, by route (default: rows without a route).',
+    (r) => Math.max(0, (scrapedAtMs - r.oldestPendingAt) / 1000),
   );
   single('sentry_tg_alerts_parked', 'Alerts that could not be delivered and wait for a human (/health: undeliverable).', (f) => f.queue.parked);
   single('sentry_tg_alerts_muted', 'Alerts counted but not posted because their issue was muted (kept 7 days).', (f) => f.queue.muted);

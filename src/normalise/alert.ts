@@ -26,7 +26,11 @@ export interface Field {
 export type TitlePhrase =
   | { kind: 'comment'; action: string; issueId?: string }
   | { kind: 'installation'; action: string }
-  | { kind: 'seer'; action: string };
+  | { kind: 'seer'; action: string }
+  // A webhook the normaliser could not read: `webhook` is `resource` or `resource.action` when known.
+  | { kind: 'unrecognised'; webhook?: string }
+  // The payload had no title of its own: sentry-tg names what it is.
+  | { kind: 'untitled'; what: 'issue' | 'event' | 'metric' | 'alert' };
 
 /** One condition of an "archive until …" (Sentry's statusDetails). */
 export type ArchiveCondition =

@@ -91,17 +91,16 @@ function lastExceptionTitle(event: Obj): string | undefined {
   return undefined;
 }
 
-function eventTitle(event: Obj, extraMessage: unknown, culprit: string | undefined): string {
-  return (
+function eventTitle(event: Obj, extraMessage: unknown, culprit: string | undefined): Pick<Alert, 'title' | 'titlePhrase'> {
+  const own =
     str(event.title) ??
     typeAndValue(event.metadata) ??
     lastExceptionTitle(event) ??
     str(event.message) ??
     str(obj(event.logentry)?.formatted) ??
     str(extraMessage) ??
-    culprit ??
-    'Sentry event'
-  );
+    culprit;
+  return own !== undefined ? { title: own } : { title: 'Sentry event', titlePhrase: { kind: 'untitled', what: 'event' } };
 }
 
 function eventLevel(event: Obj, preferred: unknown): Level | null {
@@ -133,7 +132,7 @@ export function normaliseLegacy(body: Obj): Alert {
     resource: 'legacy',
     action: 'triggered',
     level: eventLevel(event, body.level),
-    title: eventTitle(event, body.message, culprit),
+    ...eventTitle(event, body.message, culprit),
     location: eventLocation(event, culprit),
     environment: str(event.environment) ?? tagValue(event.tags, 'environment'),
     release: str(event.release) ?? tagValue(event.tags, 'release'),
@@ -164,7 +163,7 @@ export function normaliseEventEnvelope(env: Envelope): Alert | null {
     resource: env.resource,
     action: env.action,
     level: eventLevel(event, undefined),
-    title: eventTitle(event, undefined, culprit),
+    ...eventTitle(event, undefined, culprit),
     location: eventLocation(event, culprit),
     environment: str(event.environment) ?? tagValue(event.tags, 'environment'),
     release: str(event.release) ?? tagValue(event.tags, 'release'),

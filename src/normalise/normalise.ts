@@ -105,8 +105,11 @@ function salvaged(input: Incoming, env: Envelope): Alert {
     action: env.action,
     // With a title, the webhook's name moves to a field; without one, the title says it.
     ...(title !== undefined
-      ? { title, fields: [{ label: 'Webhook', value: `${env.resource}.${env.action}` }] }
-      : { title: `Sentry sent ${env.resource}.${env.action}` }),
+      ? { title, titlePhrase: undefined, fields: [{ label: 'Webhook', value: `${env.resource}.${env.action}` }] }
+      : {
+          title: `Sentry sent ${env.resource}.${env.action}`,
+          titlePhrase: { kind: 'unrecognised', webhook: `${env.resource}.${env.action}` },
+        }),
     unexpected: unexpectedShape(env.resource, env.action),
   };
 }
@@ -158,6 +161,7 @@ function unknownAlert(input: Incoming): Alert {
   const resource = name(input.resource);
   const action = name(body?.action);
   // The plugin sends no resource header and no envelope; everything else is an integration.
+  const webhook = resource !== undefined ? `${resource}${action !== undefined ? `.${action}` : ''}` : undefined;
   const fromIntegration = resource !== undefined || obj(body?.data) !== undefined || action !== undefined;
   return {
     kind: 'unknown',
@@ -165,10 +169,8 @@ function unknownAlert(input: Incoming): Alert {
     resource: resource ?? 'unknown',
     action: action ?? 'unknown',
     level: null,
-    title:
-      resource !== undefined
-        ? `Sentry sent ${resource}${action !== undefined ? `.${action}` : ''}`
-        : 'Unrecognised Sentry payload',
+    title: webhook !== undefined ? `Sentry sent ${webhook}` : 'Unrecognised Sentry payload',
+    titlePhrase: webhook !== undefined ? { kind: 'unrecognised', webhook } : { kind: 'unrecognised' },
     fields: unknownFields(input.body),
     ...(resource !== undefined && isKnownResource(resource)
       ? { unexpected: unexpectedShape(resource, action) }
@@ -183,7 +185,10 @@ function finish(alert: Alert): Alert {
   for (const [key, value] of Object.entries(alert)) if (value !== undefined) out[key] = value;
   const done = out as unknown as Alert;
   done.fields = alert.fields.slice(0, MAX_FIELDS);
-  if (done.title.trim() === '') done.title = 'Sentry alert';
+  if (done.title.trim() === '') {
+    done.title = 'Sentry alert';
+    done.titlePhrase = { kind: 'untitled', what: 'alert' };
+  }
   return done;
 }
 
@@ -207,6 +212,7 @@ function fallback(input: Incoming): Alert {
       action: 'unknown',
       level: null,
       title: 'Unrecognised Sentry payload',
+      titlePhrase: { kind: 'unrecognised' },
       fields: [],
       dedupKey: null,
     };

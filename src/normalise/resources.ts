@@ -8,6 +8,12 @@ import { actorName, arr, culpritOf, httpUrl, idStr, obj, str, toIso, whole, type
 import { fnv1a, humanise, minutesText } from './text.js';
 import { dedupKey, field } from './fields.js';
 
+/** Sentry's own title, else sentry-tg's name for what this is (worded in the chat's language). */
+function untitled(own: string | undefined, what: 'issue' | 'metric'): Pick<Alert, 'title' | 'titlePhrase'> {
+  if (own !== undefined) return { title: own };
+  return { title: what === 'issue' ? 'Sentry issue' : 'Metric alert', titlePhrase: { kind: 'untitled', what } };
+}
+
 
 // ---------------------------------------------------------------- issue
 
@@ -134,7 +140,7 @@ export function normaliseIssue(env: Envelope): Alert | null {
     resource: env.resource,
     action,
     level: levelFromAny(issue.level),
-    title: str(issue.title) ?? (mdTitle || undefined) ?? str(issue.culprit) ?? 'Sentry issue',
+    ...untitled(str(issue.title) ?? (mdTitle || undefined) ?? str(issue.culprit), 'issue'),
     location: culpritOf(issue.culprit),
     project: str(project?.slug) ?? str(project?.name) ?? str(issue.project),
     issueId: id,
@@ -187,7 +193,7 @@ export function normaliseMetric(env: Envelope): Alert | null {
     resource: env.resource,
     action,
     level: METRIC_LEVEL.get(action) ?? null,
-    title: descriptionTitle ?? str(incident?.title) ?? str(rule?.name) ?? 'Metric alert',
+    ...untitled(descriptionTitle ?? str(incident?.title) ?? str(rule?.name), 'metric'),
     text,
     environment,
     project,

@@ -10,7 +10,7 @@ import type { Health } from '../receive/app.js';
 import { VERSION } from '../version.js';
 import type { Pipeline } from './wire.js';
 
-const EMPTY_STATS: StoreStats = { pending: 0, parked: 0, lastParked: null, lastDeliveredAt: null, oldestPendingAt: null, muted: 0 };
+const EMPTY_STATS: StoreStats = { pending: 0, parked: 0, lastParked: null, lastDeliveredAt: null, oldestPendingAt: null, muted: 0, pendingByRoute: [] };
 
 export type QueueFigures = ReturnType<typeof queueFigures>;
 

@@ -41,6 +41,14 @@ export interface StoreStats {
   oldestPendingAt: number | null;
   /** Alerts not posted because their issue was muted in their chat. */
   muted: number;
+  /** The waiting rows by the route that chose their target (null: rows from before routes), by route name. */
+  pendingByRoute: RoutePending[];
+}
+
+export interface RoutePending {
+  route: string | null;
+  pending: number;
+  oldestPendingAt: number;
 }
 
 export function outboxRepository(db: Db) {
@@ -90,6 +98,9 @@ export function outboxRepository(db: Db) {
       `SELECT COUNT(*) AS n FROM outbox WHERE state = 'muted' AND chat_id = ? AND group_key = ? AND done_at >= ?`,
     ),
     countState: db.prepare(`SELECT state, COUNT(*) AS n, MIN(received_at) AS oldest FROM outbox GROUP BY state`),
+    pendingByRoute: db.prepare(
+      `SELECT route, COUNT(*) AS pending, MIN(received_at) AS oldestPendingAt FROM outbox WHERE state = 'pending' GROUP BY route ORDER BY COALESCE(route, '')`,
+    ),
     lastParked: db.prepare(
       `SELECT done_at AS at, last_error AS reason FROM outbox WHERE state = 'parked' ORDER BY done_at DESC LIMIT 1`,
     ),
@@ -189,6 +200,7 @@ export function outboxRepository(db: Db) {
         lastDeliveredAt: (q.lastDelivered.get() as { at: number | null }).at,
         oldestPendingAt: by('pending')?.oldest ?? null,
         muted: by('muted')?.n ?? 0,
+        pendingByRoute: q.pendingByRoute.all() as RoutePending[],
       };
     },
     recentFailures(since: number, limit = 20) {

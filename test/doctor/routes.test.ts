@@ -155,6 +155,18 @@ describe('doctor in Russian', () => {
     expect(stdout).toContain(`Маршрут «backend»: чат ${CHAT_ID}: бот может туда писать`);
     expect(stdout).toContain('Достижимость маршрутов: маршрут «backend» никогда не сработает: проектов web нет в SENTRY_PROJECT');
     expect(stdout).toMatch(/Doctor: в порядке \d+, предупреждений 1, ошибок 0, пропущено \d+/);
+    expect(stdout).toMatch(/Токен Telegram-бота: действителен: @\S+ \(id \d+\)/);
+    expect(stdout).toMatch(/Чат Telegram: .+, бот — .+ и может писать/);
+    expect(stdout).toMatch(/\.env вне git: .*(не в git-репозитории|не отслеживается git|git не установлен)/);
     expect(stdout).not.toContain('Configuration:');
+    expect(stdout).not.toContain('and may post');
+    expect(stdout).toMatch(/Приёмник: http:\/\/127\.0\.0\.1:\d+ отвечает: ok, версия \S+, работает \d+ с/);
+    expect(stdout).toMatch(/Публичный URL: http:\/\/127\.0\.0\.1:\d+ ведёт на этот приёмник/);
+    expect(stdout).toContain('Последние доставки: алерты ещё не доставлялись, ошибок нет');
+    expect(stdout).toContain('Тема форума: пропущено, SENTRY_ALERT_TOPIC_ID не задан');
+    expect(stdout).toMatch(/Токен Sentry: действителен для jane@example\.com на http:\/\/127\.0\.0\.1:\d+/);
+    expect(stdout).toMatch(/Вебхук Sentry: плагин WebHooks проекта acme\/backend вызывает http:\S+\/api\/sentry-webhook\/<token>/);
+    expect(stdout).toContain('Правило алертов Sentry: правило "Send to Telegram" отправляет в плагин WebHooks');
+    expect(stdout).toContain('Секрет интеграции Sentry: пропущено, у плагина WebHooks нет секрета клиента');
   });
 });

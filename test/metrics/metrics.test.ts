@@ -121,6 +121,12 @@ describe('metrics listener with a known set of webhooks', () => {
     const age = sample(text, 'sentry_tg_outbox_oldest_pending_age_seconds', route)!;
     expect(age).toBeGreaterThanOrEqual((before - oldestMs) / 1000 - 0.001);
     expect(age).toBeLessThanOrEqual((after - oldestMs) / 1000 + 0.001);
+    // Split by route: the per-route series add up to the whole queue, the oldest is the oldest of them.
+    const perRoute = [...text.matchAll(/^sentry_tg_outbox_pending_by_route\{route="([^"]*)"\} (\S+)$/gm)];
+    expect(perRoute.length).toBeGreaterThan(0);
+    expect(perRoute.reduce((n, m) => n + Number(m[2]), 0)).toBe(h.queue.pending);
+    const ages = [...text.matchAll(/^sentry_tg_outbox_oldest_pending_age_by_route_seconds\{route="([^"]*)"\} (\S+)$/gm)].map((m) => Number(m[2]));
+    expect(Math.max(...ages)).toBe(age);
     expect(sample(text, 'sentry_tg_telegram_reachable')).toBe(h.telegram.reachable === null ? -1 : Number(h.telegram.reachable));
     expect(sample(text, 'sentry_tg_storage_ok')).toBe(h.storage.ok ? 1 : 0);
     // Default process metrics come along.
@@ -317,7 +323,7 @@ describe('README metric names', () => {
     const documented = new Map(
       [...section.matchAll(/^\| `(sentry_tg_\w+)` \| (\w+) \|/gm)].map((m) => [m[1]!, m[2]!] as const),
     );
-    const metrics = createMetrics({ figures: () => ({ queue: { pending: 0, oldestPendingAt: null, parked: 0, muted: 0 }, telegramReachable: null, storageOk: true }), now: Date.now });
+    const metrics = createMetrics({ figures: () => ({ queue: { pending: 0, oldestPendingAt: null, parked: 0, muted: 0, pendingByRoute: [{ route: 'ops', pending: 1, oldestPendingAt: 0 }] }, telegramReachable: null, storageOk: true }), now: Date.now });
     const { text } = await metrics.scrape();
     const registered = new Map(
       [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].filter((m) => m[1]!.startsWith('sentry_tg_')).map((m) => [m[1]!, m[2]!] as const),
@@ -333,6 +339,10 @@ describe('README metric names', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const rows = [...readme.matchAll(/^\| `(sentry_tg_\w+)` \| \w+ \| ([^|]*) \|/gm)];
     const withRoute = rows.filter((m) => m[2]!.includes('`route`')).map((m) => m[1]);
-    expect(withRoute).toEqual(['sentry_tg_routed_alerts_total']);
+    expect(withRoute).toEqual([
+      'sentry_tg_routed_alerts_total',
+      'sentry_tg_outbox_pending_by_route',
+      'sentry_tg_outbox_oldest_pending_age_by_route_seconds',
+    ]);
   });
 });

@@ -21,6 +21,15 @@ describe('setup in Russian', () => {
     expect(out).toContain('План:');
     expect(out).toContain('Пробный запуск: ничего не изменено.');
     expect(out).not.toContain('Dry run: nothing was changed.');
+    expect(out).toContain('Telegram-бот: @');
+    expect(out).toContain('Чат: личный чат с Ada (@ada) (5550001)');
+    expect(out).toMatch(/Проект: Backend \(acme\/backend\)/);
+    expect(out).toContain('1. Telegram: отправить подтверждение в личный чат с Ada (@ada) (5550001) от @');
+    expect(out).toContain('Sentry: без изменений (нет публичного URL)');
+    expect(out).toMatch(/\.env: добавить SENTRY_ALERT_TELEGRAM_TOKEN, .* \(старый файл сохранён в резервной копии, права 0600/);
+    expect(out).not.toContain('send a confirmation message');
+    expect(out).toMatch(/Sentry: вход выполнен как jane@example\.com на http:/);
+    expect(out).not.toContain('Chat: ');
   });
 
   it('SENTRY_TG_LOCALE=ru asks its questions in Russian (the mode question)', async () => {
@@ -32,5 +41,17 @@ describe('setup in Russian', () => {
     await runMain(t, [...worldArgs(w), '--dry-run']);
     expect(prompts.asked[0]).toBe('select: Как Sentry будет вызывать sentry-tg?');
     expect(t.output()).toContain('sentry-tg setup: Telegram-бот → чат → Sentry → публичный URL.');
+  });
+
+  it('a non-interactive run without the chat says in Russian what is missing', async () => {
+    const env: Record<string, string | undefined> = { ...w.env, LANG: 'ru_RU.UTF-8' };
+    delete env.SENTRY_ALERT_CHAT_ID;
+    const t = testContext({ cwd: w.dir, interactive: false, env });
+    const code = await runMain(t, [...worldArgs(w), '--yes', '--dry-run', '--mode', 'integration', '--no-tunnel']);
+    const out = t.output();
+    expect(code, out).not.toBe(0);
+    expect(out).toContain('Не хватает ответов (нет терминала, чтобы спросить):');
+    expect(out).toContain('Передайте их флагами или переменными окружения');
+    expect(out).not.toContain('Missing answers');
   });
 });

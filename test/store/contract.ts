@@ -98,6 +98,7 @@ export function storeContract(open: StoreFactory): void {
     await store.noteAttempt(ids[2]!, 'plain', 'formatting refused', 1250);
     expect(await store.stats()).toEqual({
       pending: 1, parked: 1, lastParked: { at: 1300, reason: 'chat not found' }, lastDeliveredAt: 1000, oldestPendingAt: 30, muted: 1,
+      pendingByRoute: [{ route: null, pending: 1, oldestPendingAt: 30 }],
     });
     expect(await store.recentFailures(0)).toEqual([
       { alertId: ids[3], at: 1300, outcome: 'parked', detail: 'chat not found' },
@@ -113,8 +114,28 @@ export function storeContract(open: StoreFactory): void {
   });
 
   it('empty stats on an empty store', async () => {
-    expect(await store.stats()).toEqual({ pending: 0, parked: 0, lastParked: null, lastDeliveredAt: null, oldestPendingAt: null, muted: 0 });
+    expect(await store.stats()).toEqual({
+      pending: 0, parked: 0, lastParked: null, lastDeliveredAt: null, oldestPendingAt: null, muted: 0, pendingByRoute: [],
+    });
     expect(await store.dueChats()).toEqual([]);
+  });
+
+  it('counts waiting rows per route, with the oldest of each; rows no longer waiting are not counted', async () => {
+    const rows = await store.acceptMany([
+      alertRow({ requestId: 'a', receivedAt: 500, route: 'ops' }),
+      alertRow({ requestId: 'b', receivedAt: 200, route: 'ops' }),
+      alertRow({ requestId: 'c', receivedAt: 300, route: 'web' }),
+      alertRow({ requestId: 'd', receivedAt: 400, route: null }),
+      alertRow({ requestId: 'e', receivedAt: 100, route: 'web' }),
+    ]);
+    await store.park([rows[4]!.id!], 'chat not found', 600);
+    const stats = await store.stats();
+    expect(stats.pendingByRoute).toEqual([
+      { route: null, pending: 1, oldestPendingAt: 400 },
+      { route: 'ops', pending: 2, oldestPendingAt: 200 },
+      { route: 'web', pending: 1, oldestPendingAt: 300 },
+    ]);
+    expect(stats.pendingByRoute.reduce((n, r) => n + r.pending, 0)).toBe(stats.pending);
   });
 
   it('moves waiting rows of a migrated chat and of a deleted topic', async () => {

@@ -7,7 +7,7 @@ import { cliText, placeholders, type CliKey } from '../../src/i18n/cli.js';
 const CYRILLIC = /[А-Яа-яЁё]/;
 // Texts that are only placeholders or names, the same in both languages.
 // Texts that are only a placeholder: the problems themselves (file:line, Sentry's words).
-const SAME = new Set<CliKey>(['doctor.routes.broken', 'doctor.routes.warnings', 'doctor.templates.broken', 'doctor.templates.notFolder', 'doctor.templates.missingSets']);
+const SAME = new Set<CliKey>(['doctor.routes.broken', 'doctor.routes.warnings', 'doctor.templates.broken', 'doctor.templates.notFolder', 'doctor.templates.missingSets', 'doctor.git.notIgnoredFix']);
 
 describe('cli catalogue', () => {
   it('en and ru have exactly the same keys', () => {

@@ -271,4 +271,20 @@ describe('titles sentry-tg words itself, in the chat’s language', () => {
     // A title Sentry wrote stays as it came.
     expect(titleText({ title: 'ValueError: broken' }, 'ru')).toBe('ValueError: broken');
   });
+
+  it.each([
+    ['no title at all', { resource: undefined, body: 42 }, 'Непонятные данные от Sentry', 'Unrecognised Sentry payload'],
+    ['an unknown webhook', { resource: 'preprod_artifact', body: { action: 'created', data: { id: 5 } } }, 'Sentry прислал preprod_artifact.created', 'Sentry sent preprod_artifact.created'],
+    ['an issue without a title', { resource: 'issue', body: { action: 'created', data: { issue: { id: '9' } } } }, 'Проблема Sentry', 'Sentry issue'],
+    ['an event without a title', { resource: 'event_alert', body: { action: 'triggered', data: { event: { event_id: 'e1' } } } }, 'Событие Sentry', 'Sentry event'],
+    ['a metric alert without a title', { resource: 'metric_alert', body: { action: 'critical', data: { metric_alert: { id: '3' } } } }, 'Алерт по метрике', 'Metric alert'],
+  ])('fallback title: %s', (_what, input, ru, en) => {
+    const alert = normalise(input);
+    expect(alert.title).toBe(en);
+    expect(titleText(alert, 'en')).toBe(en);
+    expect(titleText(alert, 'ru')).toBe(ru);
+    expect(render(alert, {}, 'ru').plain).toContain(ru);
+    expect(render(alert, {}, 'ru').plain).not.toContain(en);
+    expect(render(alert, {}, 'en').plain).toContain(en);
+  });
 });

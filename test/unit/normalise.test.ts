@@ -908,6 +908,7 @@ describe('unknown payloads', () => {
       action: 'created',
       level: null,
       title: 'Sentry sent preprod_artifact.created',
+      titlePhrase: { kind: 'unrecognised', webhook: 'preprod_artifact.created' },
       fields: [
         { label: 'Keys', value: 'action, data, installation' },
         { label: 'action', value: 'created' },
@@ -947,6 +948,7 @@ describe('unknown payloads', () => {
       action: 'unknown',
       level: null,
       title: 'Unrecognised Sentry payload',
+      titlePhrase: { kind: 'unrecognised' },
       fields: [{ label: 'Body', ...value }],
       dedupKey: null,
     });
@@ -960,6 +962,7 @@ describe('unknown payloads', () => {
       action: 'unknown',
       level: null,
       title: 'Sentry sent issue',
+      titlePhrase: { kind: 'unrecognised', webhook: 'issue' },
       fields: [{ label: 'Body', value: 'array of 1 item', phrase: { kind: 'list', items: 1 } }],
       unexpected: 'Sentry sent issue without a readable data.issue: the message shows what could be found',
       dedupKey: null,
@@ -1074,6 +1077,7 @@ describe('hostile shapes never throw', () => {
       action: 'created',
       level: null,
       title: 'Sentry event',
+      titlePhrase: { kind: 'untitled', what: 'event' },
       fields: [],
       dedupKey: null,
     });
@@ -1105,6 +1109,7 @@ describe('hostile shapes never throw', () => {
       action: 'resolved',
       level: null,
       title: 'Sentry issue',
+      titlePhrase: { kind: 'untitled', what: 'issue' },
       status: 'resolved',
       fields: [],
       dedupKey: null,
@@ -1182,6 +1187,7 @@ describe('hostile shapes never throw', () => {
       action: 'unknown',
       level: null,
       title: 'Unrecognised Sentry payload',
+      titlePhrase: { kind: 'unrecognised' },
       fields: [],
       dedupKey: null,
     });

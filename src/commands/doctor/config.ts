@@ -64,25 +64,26 @@ export function checkEnvFileMode(env: DoctorEnv): CheckResult {
 
 export async function checkEnvFileGit(env: DoctorEnv): Promise<CheckResult> {
   const c = checker('env-file-git', '.env kept out of git');
+  const t = cliText(env.loaded.settings.locale);
   const file = shownPath(env.envFile, env.cwd);
-  if (!env.loaded.envFileFound) return c.skip(`no ${file}`);
+  if (!env.loaded.envFileFound) return c.skip(t('doctor.git.noFile', { file }));
   const cwd = dirname(env.envFile);
   const git = (args: string[]) => env.exec('git', args, { cwd, timeoutMs: env.timeoutMs, env: { GIT_TERMINAL_PROMPT: '0' } });
   const inside = await git(['rev-parse', '--is-inside-work-tree']);
-  if (inside.notFound) return c.skip('git is not installed');
-  if (inside.exitCode !== 0 || inside.stdout.trim() !== 'true') return c.ok(`${file} is not in a git repository`);
+  if (inside.notFound) return c.skip(t('doctor.git.noGit'));
+  if (inside.exitCode !== 0 || inside.stdout.trim() !== 'true') return c.ok(t('doctor.git.notRepo', { file }));
   const tracked = await git(['ls-files', '--error-unmatch', '--', env.envFile]);
   if (tracked.exitCode === 0) {
     return c.fail(
-      `${file} is tracked by git: the bot token and secrets are in the repository`,
-      `git rm --cached ${file} && echo ${file} >> .gitignore, then rotate the bot token (@BotFather /revoke) and the secrets`,
+      t('doctor.git.tracked', { file }),
+      t('doctor.git.trackedFix', { file }),
     );
   }
   const ignored = await git(['check-ignore', '-q', '--', env.envFile]);
   if (ignored.exitCode === 1) {
-    return c.warn(`${file} is not tracked, but not git-ignored either: \`git add .\` would commit it`, `echo ${file} >> .gitignore`);
+    return c.warn(t('doctor.git.notIgnored', { file }), t('doctor.git.notIgnoredFix', { file }));
   }
-  return c.ok(`${file} is not tracked by git`);
+  return c.ok(t('doctor.git.ok', { file }));
 }
 
 export function checkWebhookSecret(env: DoctorEnv): CheckResult {

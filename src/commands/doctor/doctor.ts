@@ -65,8 +65,8 @@ export async function runDoctor(env: DoctorEnv): Promise<DoctorReport> {
     ]);
     // On PostgreSQL the queue is shared: doctor does not read it (a replica's /health shows it).
     const deliveries = s.databaseUrl
-      ? checker('deliveries', 'Recent deliveries').skip('alerts are kept in PostgreSQL: the queue is in /health of any replica (queue)')
-      : checkDeliveries(store, storeError === undefined ? { path: dbPath } : { path: dbPath, error: storeError }, env.now());
+      ? checker('deliveries', 'Recent deliveries').skip(cliText(s.locale)('doctor.dl.postgres'))
+      : checkDeliveries(store, storeError === undefined ? { path: dbPath } : { path: dbPath, error: storeError }, env.now(), s.locale);
     const checks = translateTitles(
       [...config, ...routes.results, checkTemplates(env, routes.config), ...telegram, ...checkReach(env, routes, sentryFound.subscribed), ...sentry, ...receiver, ...database, deliveries],
       s.locale,

@@ -1,6 +1,7 @@
 // Receiver checks: something answers /health on HOST:PORT and it is sentry-tg; the public URL
 // reaches that same process and not some other one.
 import { VERSION } from '../../version.js';
+import { cliText, type CliText } from '../../i18n/cli.js';
 import { checker, type CheckResult, type DoctorEnv } from './check.js';
 import { joinUrl } from '../setup/url-check.js';
 
@@ -21,13 +22,13 @@ type Fetched = { ok: true; health: HealthAnswer } | { ok: false; reason: string;
 // Two answers from one process differ in uptime only by the time between them (and rounding).
 const UPTIME_SLACK_SECONDS = 2;
 
-function describeError(err: unknown, timeoutMs: number): string {
+function describeError(err: unknown, timeoutMs: number, t: CliText): string {
   const e = err as Error & { cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return t('doctor.rx.timeout', { ms: timeoutMs });
   return e.cause?.code ?? e.cause?.message ?? e.message;
 }
 
-async function fetchHealth(env: DoctorEnv, base: string): Promise<Fetched> {
+async function fetchHealth(env: DoctorEnv, base: string, t: CliText): Promise<Fetched> {
   let res: Response;
   let text: string;
   try {
@@ -38,7 +39,7 @@ async function fetchHealth(env: DoctorEnv, base: string): Promise<Fetched> {
     });
     text = await res.text();
   } catch (err) {
-    return { ok: false, reason: describeError(err, env.timeoutMs), notOurs: false };
+    return { ok: false, reason: describeError(err, env.timeoutMs, t), notOurs: false };
   }
   let body: unknown;
   try {
@@ -49,7 +50,7 @@ async function fetchHealth(env: DoctorEnv, base: string): Promise<Fetched> {
   const b = body as Partial<HealthAnswer> | undefined;
   // /health answers 200 when ok and 503 when degraded, both with this shape.
   if ((res.status !== 200 && res.status !== 503) || typeof b !== 'object' || b === null || typeof b.status !== 'string' || typeof b.uptimeSeconds !== 'number') {
-    return { ok: false, reason: `answered HTTP ${res.status}, not a sentry-tg /health`, notOurs: true };
+    return { ok: false, reason: t('doctor.rx.notOurs', { status: res.status }), notOurs: true };
   }
   return { ok: true, health: { ...b, status: b.status, receivedAt: env.now() } };
 }
@@ -62,32 +63,33 @@ export function localBase(host: string, port: number): string {
 
 export async function checkReceiver(env: DoctorEnv): Promise<{ result: CheckResult; health: HealthAnswer | null }> {
   const c = checker('receiver', 'Receiver');
+  const t = cliText(env.loaded.settings.locale);
   const { port, host, webhookSecret } = env.loaded.settings;
-  if (port === 0) return { result: c.skip('PORT=0 picks a random port, so there is no fixed address to check'), health: null };
+  if (port === 0) return { result: c.skip(t('doctor.rx.randomPort')), health: null };
   const base = localBase(host, port);
-  const got = await fetchHealth(env, base);
+  const got = await fetchHealth(env, base, t);
   if (!got.ok) {
     const result = got.notOurs
-      ? c.fail(`${base}: ${got.reason}`, `Another program uses port ${port}: stop it, or run sentry-tg on another --port`)
-      : c.fail(`nothing answers ${base}/health (${got.reason})`, 'Start it with `sentry-tg serve` (or check HOST and PORT)');
+      ? c.fail(`${base}: ${got.reason}`, t('doctor.rx.otherProgram', { port }))
+      : c.fail(t('doctor.rx.nothing', { base, reason: got.reason }), t('doctor.rx.nothingFix'));
     return { result, health: null };
   }
   const h = got.health;
   const notes: string[] = [];
   if (h.version !== undefined && h.version !== VERSION) {
-    notes.push(`it runs version ${h.version}, this is ${VERSION}: restart it after upgrading`);
+    notes.push(t('doctor.rx.version', { version: h.version, ours: VERSION }));
   }
   if (h.webhookAuth === 'none' && webhookSecret !== undefined) {
-    notes.push('it was started without SENTRY_WEBHOOK_SECRET and accepts unsigned requests: restart it');
+    notes.push(t('doctor.rx.unsigned'));
   } else if (h.webhookAuth !== undefined && h.webhookAuth !== 'none' && webhookSecret === undefined) {
-    notes.push("it checks a webhook secret that this configuration lacks: doctor may be reading another .env than serve");
+    notes.push(t('doctor.rx.otherEnv'));
   }
   const warnings = Array.isArray(h.warnings) ? h.warnings.filter((w) => typeof w === 'string') : [];
-  const summary = `${base} answers: ${h.status}, version ${h.version ?? '?'}, up ${h.uptimeSeconds ?? '?'} s`;
+  const summary = t('doctor.rx.answers', { base, status: h.status, version: h.version ?? '?', uptime: h.uptimeSeconds ?? '?' });
   if (h.status !== 'ok' || notes.length > 0) {
     const detail = [summary, ...warnings, ...notes].join('; ');
     return {
-      result: c.warn(detail, notes.length > 0 ? 'Restart `sentry-tg serve` with this configuration' : 'See the warnings; `sentry-tg serve` logs say more'),
+      result: c.warn(detail, notes.length > 0 ? t('doctor.rx.restartFix') : t('doctor.rx.warningsFix')),
       health: h,
     };
   }
@@ -103,24 +105,31 @@ function sameProcess(local: HealthAnswer, remote: HealthAnswer): boolean {
 
 export async function checkPublicUrl(env: DoctorEnv, local: HealthAnswer | null): Promise<CheckResult> {
   const c = checker('public-url', 'Public URL');
+  const t = cliText(env.loaded.settings.locale);
   const publicUrl = env.loaded.settings.publicUrl;
   if (publicUrl === undefined) {
-    return c.skip('PUBLIC_URL is not set (with `serve --tunnel` the URL is only known while it runs)');
+    return c.skip(t('doctor.url.unset'));
   }
-  const got = await fetchHealth(env, publicUrl);
+  const got = await fetchHealth(env, publicUrl, t);
   if (!got.ok) {
     return got.notOurs
-      ? c.fail(`${publicUrl}/health ${got.reason}`, `The tunnel or proxy behind ${publicUrl} must forward to the receiver (${localBase(env.loaded.settings.host, env.loaded.settings.port)})`)
-      : c.fail(`${publicUrl} is not reachable (${got.reason})`, 'Start the tunnel or reverse proxy, or correct PUBLIC_URL');
+      ? c.fail(`${publicUrl}/health ${got.reason}`, t('doctor.url.forwardFix', { url: publicUrl, local: localBase(env.loaded.settings.host, env.loaded.settings.port) }))
+      : c.fail(t('doctor.url.unreachable', { url: publicUrl, reason: got.reason }), t('doctor.url.unreachableFix'));
   }
   if (local === null) {
-    return c.skip(`${publicUrl} answers as a sentry-tg receiver, but none answers locally to compare it with`);
+    return c.skip(t('doctor.url.noLocal', { url: publicUrl }));
   }
   if (!sameProcess(local, got.health)) {
     return c.fail(
-      `${publicUrl} reaches a different sentry-tg receiver (version ${got.health.version ?? '?'}, up ${got.health.uptimeSeconds} s; local: version ${local.version ?? '?'}, up ${local.uptimeSeconds} s)`,
-      `Point the tunnel or proxy at ${localBase(env.loaded.settings.host, env.loaded.settings.port)}, or stop the other receiver`,
+      t('doctor.url.different', {
+        url: publicUrl,
+        version: got.health.version ?? '?',
+        uptime: String(got.health.uptimeSeconds),
+        localVersion: local.version ?? '?',
+        localUptime: String(local.uptimeSeconds),
+      }),
+      t('doctor.url.differentFix', { local: localBase(env.loaded.settings.host, env.loaded.settings.port) }),
     );
   }
-  return c.ok(`${publicUrl} reaches this receiver`);
+  return c.ok(t('doctor.url.ok', { url: publicUrl }));
 }

@@ -13,6 +13,7 @@ import {
   type WebhooksPlugin,
 } from '../../sentry/api.js';
 import { pluginCallbackUrl, WEBHOOK_PATH } from '../../receive/verify.js';
+import { cliText, type CliKey, type CliText } from '../../i18n/cli.js';
 import { checker, messageOf, type CheckResult, type DoctorEnv } from './check.js';
 import { joinUrl } from '../setup/url-check.js';
 
@@ -26,9 +27,9 @@ function neededCalls(env: DoctorEnv): SentryApiMethod[] {
   return calls;
 }
 
-function failure(err: unknown): { detail: string; fix: string } {
+function failure(err: unknown, t: CliText): { detail: string; fix: string } {
   if (err instanceof SentryApiError) return { detail: messageOf(err), fix: err.hint };
-  return { detail: messageOf(err), fix: 'Run again with --debug and report this if it persists' };
+  return { detail: messageOf(err), fix: t('doctor.sentry.debugFix') };
 }
 
 /** The URL token is as good as a password: never print it. */
@@ -51,6 +52,7 @@ export interface SentryFindings {
 
 export async function checkSentry(env: DoctorEnv, findings: SentryFindings = { subscribed: null }): Promise<CheckResult[]> {
   const s = env.loaded.settings;
+  const t = cliText(s.locale);
   const token = checker('sentry-token', 'Sentry auth token');
   const scopes = checker('sentry-scopes', 'Sentry token scopes');
   const project = checker('sentry-project', 'Sentry organisation and project');
@@ -61,7 +63,7 @@ export async function checkSentry(env: DoctorEnv, findings: SentryFindings = { s
     [token, scopes, project, webhook, rule, secret].slice(from).map((c) => c.skip(reason));
 
   if (s.sentryAuthToken === undefined) {
-    return skipRest('SENTRY_AUTH_TOKEN is not set, so Sentry cannot be checked', 0);
+    return skipRest(t('doctor.sentry.tokenUnset'), 0);
   }
   const api = createSentryApi({ baseUrl: s.sentryUrl, token: s.sentryAuthToken, fetch: env.fetch, now: env.now, timeoutMs: env.timeoutMs });
   const results: CheckResult[] = [];
@@ -71,36 +73,36 @@ export async function checkSentry(env: DoctorEnv, findings: SentryFindings = { s
     const me = await api.whoami();
     granted = me.scopes;
     if (me.user === undefined) {
-      return [token.fail(`${api.baseUrl} did not accept the token`, `Create a token at ${api.baseUrl}/settings/account/api/auth-tokens/ and set SENTRY_AUTH_TOKEN`), ...skipRest('needs a valid Sentry token', 1)];
+      return [token.fail(t('doctor.sentry.rejected', { base: api.baseUrl }), t('doctor.sentry.rejectedFix', { base: api.baseUrl })), ...skipRest(t('doctor.sentry.needsToken'), 1)];
     }
-    results.push(token.ok(`valid for ${me.user.email || me.user.username} at ${api.baseUrl}`));
+    results.push(token.ok(t('doctor.sentry.tokenOk', { user: me.user.email || me.user.username, base: api.baseUrl })));
     if (me.scopes === null) {
-      results.push(scopes.warn('Sentry did not say which scopes the token has', 'Use a personal token with org:read, project:read and alerts:read'));
+      results.push(scopes.warn(t('doctor.sentry.scopesUnknown'), t('doctor.sentry.scopesUnknownFix')));
     } else {
       const missing = missingScopes(me.scopes, neededCalls(env));
       if (missing.length > 0) {
         const names = [...new Set(missing.map((m) => REQUIRED_SCOPES[m][0]!))];
         results.push(
           scopes.fail(
-            `the token lacks ${names.join(', ')} (needed to ${missing.map(describeCall).join(', ')})`,
-            `Create a token with ${[...new Set(['org:read', 'project:read', 'alerts:read', ...names])].join(', ')} at ${api.baseUrl}/settings/account/api/auth-tokens/ and set SENTRY_AUTH_TOKEN`,
+            t('doctor.sentry.scopesLack', { scopes: names.join(', '), calls: missing.map((m) => describeCall(m, t)).join(', ') }),
+            t('doctor.sentry.scopesLackFix', { scopes: [...new Set(['org:read', 'project:read', 'alerts:read', ...names])].join(', '), base: api.baseUrl }),
           ),
         );
       } else {
-        results.push(scopes.ok(`enough for what is configured (${me.scopes.join(', ') || 'none'})`));
+        results.push(scopes.ok(t('doctor.sentry.scopesOk', { scopes: me.scopes.join(', ') || t('doctor.sentry.none') })));
       }
     }
   } catch (err) {
-    const f = failure(err);
-    return [token.fail(f.detail, f.fix), ...skipRest('needs a valid Sentry token', 1)];
+    const f = failure(err, t);
+    return [token.fail(f.detail, f.fix), ...skipRest(t('doctor.sentry.needsToken'), 1)];
   }
 
   if (s.sentryOrg === undefined || s.sentryProject === undefined) {
     const name = s.sentryOrg === undefined ? 'SENTRY_ORG' : 'SENTRY_PROJECT';
     return [
       ...results,
-      project.fail(`${name} is not set`, `Set ${name} to the slug from your Sentry URL (…/organizations/<org>/projects/<project>/), or run \`sentry-tg setup\``),
-      ...skipRest('needs SENTRY_ORG and SENTRY_PROJECT', 3),
+      project.fail(t('doctor.sentry.unset', { name }), t('doctor.sentry.unsetFix', { name })),
+      ...skipRest(t('doctor.sentry.needsOrgProject'), 3),
     ];
   }
   const org = s.sentryOrg;
@@ -110,27 +112,28 @@ export async function checkSentry(env: DoctorEnv, findings: SentryFindings = { s
     const p = await api.getProject(org, slug);
     results.push(project.ok(`${org}/${p.slug}${p.platform ? ` (${p.platform})` : ''}`));
   } catch (err) {
-    const f = failure(err);
-    return [...results, project.fail(`${org}/${slug}: ${f.detail}`, f.fix), ...skipRest('needs the project', 3)];
+    const f = failure(err, t);
+    return [...results, project.fail(`${org}/${slug}: ${f.detail}`, f.fix), ...skipRest(t('doctor.sentry.needsProject'), 3)];
   }
 
-  const { result: webhookResult, mode } = await checkWebhook(env, api, org, slug, webhook);
+  const { result: webhookResult, mode } = await checkWebhook(env, api, org, slug, webhook, t);
   results.push(webhookResult);
   if (mode?.kind === 'integration') findings.subscribed = [...mode.app.events];
-  results.push(await checkRule(api, org, slug, mode, rule));
-  results.push(checkSecret(env, mode, secret, granted));
+  results.push(await checkRule(api, org, slug, mode, rule, t));
+  results.push(checkSecret(env, mode, secret, granted, t));
   return results;
 }
 
-function describeCall(m: SentryApiMethod): string {
-  const words: Partial<Record<SentryApiMethod, string>> = {
-    getProject: 'read the project',
-    getWebhooksPlugin: 'read the WebHooks plugin',
-    listRules: 'list alert rules',
-    listSentryApps: 'list integrations',
-    updateIssue: 'resolve and archive issues from the buttons',
+function describeCall(m: SentryApiMethod, t: CliText): string {
+  const words: Partial<Record<SentryApiMethod, CliKey>> = {
+    getProject: 'doctor.sentry.call.getProject',
+    getWebhooksPlugin: 'doctor.sentry.call.getWebhooksPlugin',
+    listRules: 'doctor.sentry.call.listRules',
+    listSentryApps: 'doctor.sentry.call.listSentryApps',
+    updateIssue: 'doctor.sentry.call.updateIssue',
   };
-  return words[m] ?? m;
+  const key = words[m];
+  return key ? t(key) : m;
 }
 
 async function checkWebhook(
@@ -139,6 +142,7 @@ async function checkWebhook(
   org: string,
   project: string,
   c: ReturnType<typeof checker>,
+  t: CliText,
 ): Promise<{ result: CheckResult; mode: Mode }> {
   const s = env.loaded.settings;
   // Both ways are looked at; one that cannot be read is reported only if the other is not right.
@@ -148,12 +152,12 @@ async function checkWebhook(
   try {
     plugin = await api.getWebhooksPlugin(org, project);
   } catch (err) {
-    readErrors.push(`WebHooks plugin: ${failure(err).detail}`);
+    readErrors.push(t('doctor.sentry.readPlugin', { error: failure(err, t).detail }));
   }
   try {
     apps = await api.listSentryApps(org);
   } catch (err) {
-    readErrors.push(`integrations: ${failure(err).detail}`);
+    readErrors.push(t('doctor.sentry.readApps', { error: failure(err, t).detail }));
   }
   const ours = apps.filter((a) => a.webhookUrl?.replace(/\/+$/, '').endsWith(WEBHOOK_PATH));
   const pluginUrls = plugin?.enabled ? plugin.urls : [];
@@ -161,12 +165,12 @@ async function checkWebhook(
   if (s.publicUrl === undefined) {
     // Without the public URL the expected address is unknown: say what Sentry calls.
     const seen = [
-      ...pluginUrls.map((u) => `the WebHooks plugin calls ${masked(u)}`),
-      ...ours.map((a) => `integration "${a.name}" calls ${a.webhookUrl}`),
+      ...pluginUrls.map((u) => t('doctor.sentry.pluginCalls', { url: masked(u) })),
+      ...ours.map((a) => t('doctor.sentry.appCalls', { name: a.name, url: a.webhookUrl ?? '' })),
     ];
     const mode: Mode = pluginUrls.length > 0 ? { kind: 'plugin' } : ours[0] ? { kind: 'integration', app: ours[0] } : null;
     return {
-      result: c.skip(`PUBLIC_URL is not set, so the expected URL is unknown${seen.length ? `; ${seen.join('; ')}` : ''}`),
+      result: c.skip(t('doctor.sentry.noPublicUrl', { seen: seen.length ? `; ${seen.join('; ')}` : '' })),
       mode,
     };
   }
@@ -174,20 +178,20 @@ async function checkWebhook(
   const expectedPlugin = pluginCallbackUrl(s.publicUrl, s.webhookSecret);
   const expectedIntegration = joinUrl(s.publicUrl, WEBHOOK_PATH);
   if (pluginUrls.some((u) => sameUrl(u, expectedPlugin))) {
-    return { result: c.ok(`the WebHooks plugin of ${org}/${project} calls ${masked(expectedPlugin)}`), mode: { kind: 'plugin' } };
+    return { result: c.ok(t('doctor.sentry.pluginOk', { org, project, url: masked(expectedPlugin) })), mode: { kind: 'plugin' } };
   }
   const app = apps.find((a) => sameUrl(a.webhookUrl, expectedIntegration));
   if (app) {
-    return { result: c.ok(`internal integration "${app.name}" calls ${expectedIntegration}`), mode: { kind: 'integration', app } };
+    return { result: c.ok(t('doctor.sentry.appOk', { name: app.name, url: expectedIntegration })), mode: { kind: 'integration', app } };
   }
 
-  const setupFix = 'Run `sentry-tg setup` to register the receiver in Sentry';
+  const setupFix = t('doctor.sentry.setupFix');
   const sameBase = pluginUrls.find((u) => u.startsWith(`${expectedIntegration}/`) || sameUrl(u, expectedIntegration));
   if (sameBase !== undefined) {
     return {
       result: c.fail(
-        `the WebHooks plugin calls ${masked(sameBase)}, but its URL token does not match SENTRY_WEBHOOK_SECRET: the receiver will refuse Sentry with 401 Invalid signature`,
-        `${setupFix}, or put the callback URL that \`sentry-tg serve\` prints into Sentry → Project Settings → Legacy Integrations → WebHooks`,
+        t('doctor.sentry.pluginToken', { url: masked(sameBase) }),
+        t('doctor.sentry.pluginTokenFix', { setupFix }),
       ),
       mode: { kind: 'plugin' },
     };
@@ -195,8 +199,8 @@ async function checkWebhook(
   if (pluginUrls.length > 0) {
     return {
       result: c.fail(
-        `the WebHooks plugin calls ${pluginUrls.map(masked).join(', ')}, not ${masked(expectedPlugin)}`,
-        `${setupFix}, or correct PUBLIC_URL if the receiver moved`,
+        t('doctor.sentry.pluginElsewhere', { urls: pluginUrls.map(masked).join(', '), url: masked(expectedPlugin) }),
+        t('doctor.sentry.movedFix', { setupFix }),
       ),
       mode: { kind: 'plugin' },
     };
@@ -204,82 +208,81 @@ async function checkWebhook(
   if (ours.length > 0) {
     return {
       result: c.fail(
-        `integration "${ours[0]!.name}" calls ${ours[0]!.webhookUrl}, not ${expectedIntegration}`,
-        `Set its Webhook URL in Sentry → Settings → Developer Settings → ${ours[0]!.name}, or run \`sentry-tg setup\``,
+        t('doctor.sentry.appElsewhere', { name: ours[0]!.name, actual: String(ours[0]!.webhookUrl), url: expectedIntegration }),
+        t('doctor.sentry.appElsewhereFix', { name: ours[0]!.name }),
       ),
       mode: { kind: 'integration', app: ours[0]! },
     };
   }
-  const unread = readErrors.length > 0 ? ` (could not read: ${readErrors.join('; ')})` : '';
+  const unread = readErrors.length > 0 ? t('doctor.sentry.unread', { errors: readErrors.join('; ') }) : '';
   return {
-    result: c.fail(`neither the WebHooks plugin nor an internal integration calls ${expectedIntegration}${unread}`, setupFix),
+    result: c.fail(t('doctor.sentry.neither', { url: expectedIntegration, unread }), setupFix),
     mode: null,
   };
 }
 
-async function checkRule(api: SentryApi, org: string, project: string, mode: Mode, c: ReturnType<typeof checker>): Promise<CheckResult> {
-  if (mode === null) return c.skip('needs the webhook registered first');
+async function checkRule(api: SentryApi, org: string, project: string, mode: Mode, c: ReturnType<typeof checker>, t: CliText): Promise<CheckResult> {
+  if (mode === null) return c.skip(t('doctor.sentry.needsWebhook'));
   const service = mode.kind === 'plugin' ? 'webhooks' : mode.app.slug;
-  const target = mode.kind === 'plugin' ? 'the WebHooks plugin' : `integration "${mode.app.name}"`;
+  const target = mode.kind === 'plugin' ? t('doctor.sentry.targetPlugin') : t('doctor.sentry.targetApp', { name: mode.app.name });
   let rules;
   try {
     rules = await api.listRules(org, project);
   } catch (err) {
-    const f = failure(err);
-    return c.fail(`cannot list the alert rules of ${org}/${project}: ${f.detail}`, f.fix);
+    const f = failure(err, t);
+    return c.fail(t('doctor.sentry.rulesUnread', { org, project, error: f.detail }), f.fix);
   }
   const sending = rules.filter((r) => r.actions.some((a) => a.id === NOTIFY_SERVICE && a.service === service));
   if (sending.length === 0) {
     return c.fail(
-      `no alert rule of ${org}/${project} sends to ${target}, so Sentry never calls the receiver`,
-      `Run \`sentry-tg setup\`, or in Sentry → Alerts → Create Alert → Issues add the action "Send a notification via ${service}"`,
+      t('doctor.sentry.noRule', { org, project, target }),
+      t('doctor.sentry.noRuleFix', { service }),
     );
   }
   if (mode.kind === 'integration' && !mode.app.isAlertable) {
     return c.warn(
-      `rule "${sending[0]!.name}" names ${target}, but the integration is not alertable`,
-      `Turn on "Alert Rule Action" in Sentry → Settings → Developer Settings → ${mode.app.name}`,
+      t('doctor.sentry.notAlertable', { rule: sending[0]!.name, target }),
+      t('doctor.sentry.notAlertableFix', { name: mode.app.name }),
     );
   }
   // Two of setup's own rules (an older run added one per changed answer) mean doubled alerts.
   const ownRules = sending.filter((r) => r.name.startsWith('sentry-tg:'));
   if (ownRules.length > 1) {
     return c.warn(
-      `${ownRules.length} sentry-tg rules send to ${target}: ${ownRules.map((r) => `"${r.name}" (#${r.id})`).join(', ')}; an issue can be announced twice`,
-      `Delete all but one in Sentry → Alerts, or run \`sentry-tg setup\` again (it keeps one and updates it)`,
+      t('doctor.sentry.twoRules', { n: ownRules.length, target, rules: ownRules.map((r) => `"${r.name}" (#${r.id})`).join(', ') }),
+      t('doctor.sentry.twoRulesFix'),
     );
   }
-  return c.ok(`rule${sending.length > 1 ? 's' : ''} ${sending.map((r) => `"${r.name}"`).join(', ')} send${sending.length > 1 ? '' : 's'} to ${target}`);
+  return c.ok(t(sending.length > 1 ? 'doctor.sentry.rulesOk' : 'doctor.sentry.ruleOk', { rules: sending.map((r) => `"${r.name}"`).join(', '), target }));
 }
 
-function checkSecret(env: DoctorEnv, mode: Mode, c: ReturnType<typeof checker>, granted: string[] | null): CheckResult {
-  if (mode === null) return c.skip('needs the webhook registered first');
+function checkSecret(env: DoctorEnv, mode: Mode, c: ReturnType<typeof checker>, granted: string[] | null, t: CliText): CheckResult {
+  if (mode === null) return c.skip(t('doctor.sentry.needsWebhook'));
   if (mode.kind === 'plugin') {
-    return c.skip('the WebHooks plugin has no client secret: the URL token (checked above) authenticates Sentry');
+    return c.skip(t('doctor.sentry.pluginNoSecret'));
   }
   const ours = env.loaded.settings.webhookSecret;
-  if (ours === undefined) return c.skip('SENTRY_WEBHOOK_SECRET is not set, so signatures are not checked');
+  if (ours === undefined) return c.skip(t('doctor.sentry.secretUnset'));
   const where = `Sentry → Settings → Developer Settings → ${mode.app.name}`;
   if (mode.app.clientSecret === null && granted !== null && !scopeSatisfies(granted, 'org:write')) {
     // Sentry hides the secret from a token without org:write, whatever the integration's age.
     return c.warn(
-      `the token lacks org:write, so Sentry does not show the client secret of "${mode.app.name}" and it cannot be compared`,
-      `Use a token with org:write (setup needs it too) at ${env.loaded.settings.sentryUrl}/settings/account/api/auth-tokens/, or check by hand in ${where}`,
+      t('doctor.sentry.secretHidden', { name: mode.app.name }),
+      t('doctor.sentry.secretHiddenFix', { url: env.loaded.settings.sentryUrl, where }),
     );
   }
   if (mode.app.clientSecret === null) {
     // Sentry shows the client secret only during the integration's first day.
     return c.skip(
-      `Sentry no longer shows the client secret of "${mode.app.name}" (it does only during the integration's first day), so it cannot be compared`,
-      `To check by hand: send a test notification from the alert rule and watch the serve log; "401 Invalid signature" means the secrets differ. ` +
-        `Then use "Rotate client secret" in ${where} and put the new one in SENTRY_WEBHOOK_SECRET`,
+      t('doctor.sentry.secretGone', { name: mode.app.name }),
+      t('doctor.sentry.secretGoneFix', { where }),
     );
   }
   if (mode.app.clientSecret !== ours) {
     return c.fail(
-      `SENTRY_WEBHOOK_SECRET differs from the client secret of "${mode.app.name}": the receiver will refuse Sentry with 401 Invalid signature`,
-      `Copy the Client Secret from ${where} into SENTRY_WEBHOOK_SECRET and restart \`sentry-tg serve\``,
+      t('doctor.sentry.secretDiffers', { name: mode.app.name }),
+      t('doctor.sentry.secretDiffersFix', { where }),
     );
   }
-  return c.ok(`SENTRY_WEBHOOK_SECRET matches the client secret of "${mode.app.name}"`);
+  return c.ok(t('doctor.sentry.secretOk', { name: mode.app.name }));
 }

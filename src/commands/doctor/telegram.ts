@@ -1,7 +1,8 @@
 // Telegram checks: the token (getMe), the chat and the bot's right to post there (getChat,
 // getChatMember), and the forum topic. Problems are described with the same hints a failed
 // delivery gets (`telegramHint`), so doctor and test-send say the same thing.
-import { telegramHint } from '../../deliver/telegram-verdict.js';
+import { telegramHintCode } from '../../deliver/telegram-verdict.js';
+import { cliText, type CliText } from '../../i18n/cli.js';
 import { createTelegram } from '../../telegram/client.js';
 import { TelegramApiError } from '../../telegram/errors.js';
 import type { TgChat, TgUser } from '../../telegram/types.js';
@@ -15,17 +16,17 @@ export interface TelegramFindings {
 }
 
 /** The hint a delivery would get if Telegram answered `sendMessage` with this error. */
-function sendHint(code: number, description: string): string {
-  return telegramHint(new TelegramApiError('sendMessage', code, description, undefined));
+function sendHint(code: number, description: string, t: CliText): string {
+  return t(`doctor.hint.${telegramHintCode(new TelegramApiError('sendMessage', code, description, undefined))}`);
 }
 
-function errorFix(err: unknown, apiRoot: string): string {
-  if (err instanceof TelegramApiError) return telegramHint(err);
-  return `Check the network, and TELEGRAM_API_ROOT (${apiRoot}) if you use a proxy or a local Bot API server`;
+function errorFix(err: unknown, apiRoot: string, t: CliText): string {
+  if (err instanceof TelegramApiError) return t(`doctor.hint.${telegramHintCode(err)}`);
+  return t('doctor.tg.network', { apiRoot });
 }
 
-function errorDetail(err: unknown): string {
-  if (err instanceof TelegramApiError) return `Telegram answered ${err.code} ${err.description}`;
+function errorDetail(err: unknown, t: CliText): string {
+  if (err instanceof TelegramApiError) return t('doctor.tg.answered', { code: err.code, description: err.description });
   return messageOf(err);
 }
 
@@ -54,13 +55,14 @@ function postingProblem(chat: ChatWithPermissions, member: Member): { code: numb
   return chat.permissions?.can_send_messages === false ? notEnough : null;
 }
 
-function chatName(chat: TgChat): string {
+function chatName(chat: TgChat, t: CliText): string {
   const name = chat.title ?? (chat.username ? `@${chat.username}` : chat.first_name);
-  return `${name ? `"${name}" ` : ''}(${chat.type}${chat.is_forum ? ', forum' : ''})`;
+  return `${name ? `"${name}" ` : ''}(${chat.type}${chat.is_forum ? t('doctor.tg.forum') : ''})`;
 }
 
 export async function checkTelegram(env: DoctorEnv, store: StoreReport | null): Promise<{ results: CheckResult[]; findings: TelegramFindings }> {
   const { settings } = env.loaded;
+  const t = cliText(settings.locale);
   const token = checker('telegram-token', 'Telegram bot token');
   const chatCheck = checker('telegram-chat', 'Telegram chat');
   const topicCheck = checker('telegram-topic', 'Forum topic');
@@ -70,14 +72,14 @@ export async function checkTelegram(env: DoctorEnv, store: StoreReport | null): 
   const topicId = settings.topicId;
   const noTopic = () =>
     topicId === undefined
-      ? topicCheck.skip('no SENTRY_ALERT_TOPIC_ID: alerts go to the chat itself (the General topic in forums)')
+      ? topicCheck.skip(t('doctor.tg.noTopic'))
       : undefined;
 
   if (settings.telegramToken === undefined) {
     return done(
-      token.skip('SENTRY_ALERT_TELEGRAM_TOKEN is not set'),
-      chatCheck.skip('needs the bot token'),
-      noTopic() ?? topicCheck.skip('needs the bot token'),
+      token.skip(t('doctor.tg.tokenUnset')),
+      chatCheck.skip(t('doctor.tg.needsToken')),
+      noTopic() ?? topicCheck.skip(t('doctor.tg.needsToken')),
     );
   }
   const telegram = createTelegram({
@@ -89,34 +91,34 @@ export async function checkTelegram(env: DoctorEnv, store: StoreReport | null): 
 
   try {
     findings.bot = await telegram.getMe();
-    results.push(token.ok(`valid: @${findings.bot.username ?? findings.bot.first_name} (id ${findings.bot.id})`));
+    results.push(token.ok(t('doctor.tg.tokenOk', { bot: findings.bot.username ?? findings.bot.first_name, id: findings.bot.id })));
   } catch (err) {
     return done(
-      token.fail(errorDetail(err), errorFix(err, settings.telegramApiRoot)),
-      chatCheck.skip('needs a working bot token'),
-      noTopic() ?? topicCheck.skip('needs a working bot token'),
+      token.fail(errorDetail(err, t), errorFix(err, settings.telegramApiRoot, t)),
+      chatCheck.skip(t('doctor.tg.needsWorkingToken')),
+      noTopic() ?? topicCheck.skip(t('doctor.tg.needsWorkingToken')),
     );
   }
 
   const chatId = settings.chatId;
   if (chatId === undefined) {
-    return done(chatCheck.skip('SENTRY_ALERT_CHAT_ID is not set'), noTopic() ?? topicCheck.skip('needs the chat'));
+    return done(chatCheck.skip(t('doctor.tg.chatUnset')), noTopic() ?? topicCheck.skip(t('doctor.tg.needsChat')));
   }
   let chat: ChatWithPermissions;
   try {
     chat = await telegram.getChat(chatId);
   } catch (err) {
-    const skipTopic = noTopic() ?? topicCheck.skip('needs a reachable chat');
+    const skipTopic = noTopic() ?? topicCheck.skip(t('doctor.tg.needsReachableChat'));
     if (err instanceof TelegramApiError && err.migrateToChatId !== undefined) {
       return done(
         chatCheck.fail(
-          `chat ${chatId} was upgraded to a supergroup with id ${err.migrateToChatId}`,
-          `Set SENTRY_ALERT_CHAT_ID=${err.migrateToChatId}`,
+          t('doctor.tg.migrated', { chat: chatId, newId: err.migrateToChatId }),
+          t('doctor.tg.migratedFix', { newId: err.migrateToChatId }),
         ),
         skipTopic,
       );
     }
-    return done(chatCheck.fail(`chat ${chatId}: ${errorDetail(err)}`, errorFix(err, settings.telegramApiRoot)), skipTopic);
+    return done(chatCheck.fail(t('doctor.tg.chatError', { chat: chatId, error: errorDetail(err, t) }), errorFix(err, settings.telegramApiRoot, t)), skipTopic);
   }
   findings.chat = chat;
 
@@ -126,15 +128,15 @@ export async function checkTelegram(env: DoctorEnv, store: StoreReport | null): 
   } catch (err) {
     // getChatMember of the bot itself fails when the bot is not in the chat at all.
     return done(
-      chatCheck.fail(`${chatName(chat)}: cannot read the bot's membership: ${errorDetail(err)}`, errorFix(err, settings.telegramApiRoot)),
-      noTopic() ?? topicCheck.skip('needs a chat the bot can post to'),
+      chatCheck.fail(t('doctor.tg.membership', { chat: chatName(chat, t), error: errorDetail(err, t) }), errorFix(err, settings.telegramApiRoot, t)),
+      noTopic() ?? topicCheck.skip(t('doctor.tg.needsPostableChat')),
     );
   }
   const problem = postingProblem(chat, member);
   if (problem) {
     return done(
-      chatCheck.fail(`${chatName(chat)}: the bot may not post here (${problem.description.replace(/^[^:]+: /, '')})`, sendHint(problem.code, problem.description)),
-      noTopic() ?? topicCheck.skip('needs a chat the bot can post to'),
+      chatCheck.fail(t('doctor.tg.mayNotPost', { chat: chatName(chat, t), why: problem.description.replace(/^[^:]+: /, '') }), sendHint(problem.code, problem.description, t)),
+      noTopic() ?? topicCheck.skip(t('doctor.tg.needsPostableChat')),
     );
   }
   // Membership says nothing about a private chat the user blocked or never started, and an
@@ -144,15 +146,16 @@ export async function checkTelegram(env: DoctorEnv, store: StoreReport | null): 
     refusal = await probeChat(telegram, String(chatId), topicId !== undefined && chat.is_forum ? topicId : undefined);
   } catch (err) {
     return done(
-      chatCheck.warn(`${chatName(chat)}: could not check with a chat action: ${errorDetail(err)}`, errorFix(err, settings.telegramApiRoot)),
-      noTopic() ?? topicCheck.skip('needs a chat the bot can post to'),
+      chatCheck.warn(t('doctor.tg.probeFailed', { chat: chatName(chat, t), error: errorDetail(err, t) }), errorFix(err, settings.telegramApiRoot, t)),
+      noTopic() ?? topicCheck.skip(t('doctor.tg.needsPostableChat')),
     );
   }
   if (refusal) {
-    return done(chatCheck.fail(`${chatName(chat)}: the bot cannot post: ${refusal.reason}`, refusal.fix), noTopic() ?? topicCheck.skip('needs a chat the bot can post to'));
+    return done(chatCheck.fail(t('doctor.tg.cannotPost', { chat: chatName(chat, t), why: refusal.reason }), refusal.fix), noTopic() ?? topicCheck.skip(t('doctor.tg.needsPostableChat')));
   }
-  results.push(chatCheck.ok(`${chatName(chat)}, the bot is ${member.status === 'administrator' ? 'an administrator' : `a ${member.status}`} and may post`));
-  return done(noTopic() ?? checkTopic(chat, topicId!, String(chatId), store));
+  const role = member.status === 'administrator' ? t('doctor.tg.roleAdmin') : t('doctor.tg.roleOther', { status: member.status });
+  results.push(chatCheck.ok(t('doctor.tg.chatOk', { chat: chatName(chat, t), role })));
+  return done(noTopic() ?? checkTopic(chat, topicId!, String(chatId), store, t));
 }
 
 /**
@@ -162,18 +165,18 @@ export async function checkTelegram(env: DoctorEnv, store: StoreReport | null): 
  * own records say whether alerts already reached that topic. Without such a record the topic
  * is a warning that names the command that proves it: test-send.
  */
-function checkTopic(chat: TgChat, topicId: number, chatId: string, store: StoreReport | null) {
+function checkTopic(chat: TgChat, topicId: number, chatId: string, store: StoreReport | null, t: CliText) {
   const c = checker('telegram-topic', 'Forum topic');
   if (!chat.is_forum) {
     return c.warn(
-      `${chatName(chat)} is not a forum, so SENTRY_ALERT_TOPIC_ID=${topicId} would address a reply thread, not a topic`,
-      'Remove SENTRY_ALERT_TOPIC_ID, or turn on Topics in the group settings and use a topic id',
+      t('doctor.tg.notForum', { chat: chatName(chat, t), topic: topicId }),
+      t('doctor.tg.notForumFix'),
     );
   }
   const lastDelivered = store?.lastDeliveredToTopic(chatId, topicId) ?? null;
-  if (lastDelivered !== null) return c.ok(`topic ${topicId}: alerts were delivered there (last ${when(lastDelivered)})`);
+  if (lastDelivered !== null) return c.ok(t('doctor.tg.topicOk', { topic: topicId, when: when(lastDelivered) }));
   return c.warn(
-    `topic ${topicId} in ${chatName(chat)}: cannot be verified without posting (the Bot API cannot look topics up)`,
-    'Run `sentry-tg test-send` to post a sample alert into it',
+    t('doctor.tg.topicUnverified', { topic: topicId, chat: chatName(chat, t) }),
+    t('doctor.tg.topicFix'),
   );
 }

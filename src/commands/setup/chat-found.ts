@@ -1,5 +1,6 @@
 // What chat discovery found in the bot's updates: chats, forum topics (with their names when
 // an update carried them) and the people who wrote. Pure.
+import { cliText, type CliText } from '../../i18n/cli.js';
 import type { TgChat, TgMessage, TgUpdate } from '../../telegram/types.js';
 
 export interface ChatAnswer {
@@ -28,12 +29,17 @@ export interface FoundChat {
   users?: SeenUser[];
 }
 
-export function chatLabel(chat: Pick<TgChat, 'id' | 'type' | 'title' | 'username' | 'first_name'>, topicId?: number, topicName?: string): string {
+export function chatLabel(
+  chat: Pick<TgChat, 'id' | 'type' | 'title' | 'username' | 'first_name'>,
+  topicId?: number,
+  topicName?: string,
+  t: CliText = cliText('en'),
+): string {
   const who =
     chat.type === 'private'
-      ? `private chat with ${chat.first_name ?? 'a user'}${chat.username ? ` (@${chat.username})` : ''}`
-      : `${chat.type === 'channel' ? 'channel' : 'group'} "${chat.title ?? chat.username ?? chat.id}"`;
-  const topic = topicId === undefined ? '' : `, topic ${topicName ? `"${topicName}" ` : ''}(${topicId})`;
+      ? t('setup.label.private', { name: chat.first_name ?? t('setup.label.someone'), username: chat.username ? ` (@${chat.username})` : '' })
+      : t(chat.type === 'channel' ? 'setup.label.channel' : 'setup.label.group', { title: chat.title ?? chat.username ?? chat.id });
+  const topic = topicId === undefined ? '' : t('setup.label.topic', { name: topicName ? `"${topicName}" ` : '', id: topicId });
   return `${who} (${chat.id})${topic}`;
 }
 

@@ -120,26 +120,26 @@ async function checkChat(s: Session, bot: BotAnswer, chatId: string, topicId: nu
     chat = await bot.telegram.getChat(chatId);
   } catch (err) {
     if (err instanceof TelegramApiError && err.migrateToChatId !== undefined) {
-      s.ctx.out.warn(`Chat ${chatId} became a supergroup: using its new id ${err.migrateToChatId}.`);
+      s.ctx.out.warn(s.t('setup.chat.migrated', { chat: chatId, newId: err.migrateToChatId }));
       return checkChat(s, bot, String(err.migrateToChatId), topicId);
     }
     throw telegramFailure(err, `find chat ${chatId}`, s.settings.telegramApiRoot);
   }
   // Some chats do not answer getChatMember for the bot; the confirmation message will tell.
   const member = await bot.telegram.getChatMember(chat.id, bot.bot.id).catch(() => undefined);
-  const label = chatLabel(chat, topicId);
+  const label = chatLabel(chat, topicId, undefined, s.t);
   if (member) {
     if (chat.type === 'private' && member.status === 'kicked') {
-      throw new UserError(`The user in ${label} blocked ${bot.handle}.`, 'Unblock the bot in Telegram and send it /start.');
+      throw new UserError(s.t('setup.chat.blocked', { label, bot: bot.handle }), s.t('setup.chat.blockedFix'));
     }
     if (member.status === 'left' || member.status === 'kicked') {
-      throw new UserError(`${bot.handle} is not a member of ${label}.`, 'Add the bot to the chat (channels: as an administrator) and run setup again.');
+      throw new UserError(s.t('setup.chat.notMember', { label, bot: bot.handle }), s.t('setup.chat.notMemberFix'));
     }
     if (chat.type === 'channel' && (member.status !== 'administrator' || member.can_post_messages === false)) {
-      throw new UserError(`${bot.handle} cannot post in ${label}.`, 'Make the bot an administrator of the channel with "Post messages".');
+      throw new UserError(s.t('setup.chat.channel', { label, bot: bot.handle }), s.t('setup.chat.channelFix'));
     }
     if (member.status === 'restricted' && member.can_send_messages === false) {
-      throw new UserError(`${bot.handle} is not allowed to send messages in ${label}.`, 'Allow the bot to send messages in the chat settings.');
+      throw new UserError(s.t('setup.chat.restricted', { label, bot: bot.handle }), s.t('setup.chat.restrictedFix'));
     }
   }
   // Membership cannot tell a private chat the user blocked or never started: the probe can.
@@ -150,12 +150,12 @@ async function checkChat(s: Session, bot: BotAnswer, chatId: string, topicId: nu
     throw telegramFailure(err, `check ${label}`, s.settings.telegramApiRoot);
   }
   if (refusal?.newChatId !== undefined) {
-    s.ctx.out.warn(`Chat ${chatId} became a supergroup: using its new id ${refusal.newChatId}.`);
+    s.ctx.out.warn(s.t('setup.chat.migrated', { chat: chatId, newId: refusal.newChatId }));
     return checkChat(s, bot, String(refusal.newChatId), topicId);
   }
-  if (refusal) throw new UserError(`${bot.handle} cannot post to ${label}: ${refusal.reason}.`, refusal.fix);
+  if (refusal) throw new UserError(s.t('setup.chat.refused', { bot: bot.handle, label, reason: refusal.reason }), refusal.fix);
   if (topicId !== undefined && chat.type !== 'supergroup') {
-    s.ctx.out.warn(`${label} is not a forum: the topic id may be refused.`);
+    s.ctx.out.warn(s.t('setup.chat.notForum', { label }));
   }
   return { chat, chatId: String(chat.id) };
 }
@@ -167,19 +167,19 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
     const topicId = s.settings.topicId;
     try {
       const { chat, chatId } = await checkChat(s, bot, given, topicId);
-      const label = chatLabel(chat, topicId);
+      const label = chatLabel(chat, topicId, undefined, s.t);
       // A re-run may change the chat by answering again (a resumed run keeps it: nothing is asked).
       const keep =
         !s.interactive || s.sources.chatId !== 'file' || s.resumed === true ||
         (await ctx.prompts.confirm({ message: s.t('setup.q.keepChat', { label }), default: true }));
       if (keep) {
-        ctx.out.ok(`Chat: ${label}`);
+        ctx.out.ok(s.t('setup.chat', { label }));
         return finish(chatId, topicId, chat, label);
       }
     } catch (err) {
       if (!s.interactive) throw err;
       ctx.out.warn(`${(err as Error).message} ${(err as UserError).hint ?? ''}`.trim());
-      ctx.out.info('Let us find the chat instead.');
+      ctx.out.info(s.t('setup.chat.findInstead'));
     }
   }
   if (!s.interactive) throw missingAnswer(s, flagAndEnv('chatId'), 'the chat that receives alerts');
@@ -201,12 +201,12 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
       }
       if (outcome.kind === 'found') {
         found.push(...outcome.chats);
-        ctx.out.ok(`Found ${outcome.chats.length === 1 ? 'a chat' : `${outcome.chats.length} chats`}.`);
+        ctx.out.ok(outcome.chats.length === 1 ? s.t('setup.chat.foundOne') : s.t('setup.chat.foundMany', { n: outcome.chats.length }));
       } else if (found.length === 0) {
-        ctx.out.warn(`No message reached ${bot.handle} within ${Math.round(waitMs / 1000)} s.`);
+        ctx.out.warn(s.t('setup.chat.noMessage', { bot: bot.handle, seconds: Math.round(waitMs / 1000) }));
       }
       const choices: { name: string; value: Pick }[] = found.map((f) => ({
-        name: chatLabel(f.chat, f.topicId, f.topicName),
+        name: chatLabel(f.chat, f.topicId, f.topicName, s.t),
         value: { kind: 'chat', f },
       }));
       choices.push({ name: s.t('setup.q.waitAnother'), value: { kind: 'wait' } });
@@ -228,8 +228,8 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
     const chosen = current.kind === 'chat' ? { chatId: String(current.f.chat.id), topicId: current.f.topicId } : await typeChat(s, bot);
     try {
       const { chat, chatId } = await checkChat(s, bot, chosen.chatId, chosen.topicId);
-      const label = chatLabel(chat, chosen.topicId, current.kind === 'chat' ? current.f.topicName : undefined);
-      ctx.out.ok(`Chat: ${label}`);
+      const label = chatLabel(chat, chosen.topicId, current.kind === 'chat' ? current.f.topicName : undefined, s.t);
+      ctx.out.ok(s.t('setup.chat', { label }));
       const answer = finish(chatId, chosen.topicId, chat, label, webhookDeleted);
       const users = current.kind === 'chat' ? found.filter((f) => f.chat.id === current.f.chat.id).flatMap((f) => f.users ?? []) : [];
       const unique = users.filter((u, i) => users.findIndex((x) => x.id === u.id) === i);
@@ -241,7 +241,7 @@ export async function askChat(s: Session, bot: BotAnswer): Promise<ChatAnswer> {
       pick = await ctx.prompts.select<Pick>({
         message: s.t('setup.q.otherChat'),
         choices: [
-          ...found.map((f) => ({ name: chatLabel(f.chat, f.topicId, f.topicName), value: { kind: 'chat', f } as Pick })),
+          ...found.map((f) => ({ name: chatLabel(f.chat, f.topicId, f.topicName, s.t), value: { kind: 'chat', f } as Pick })),
           { name: s.t('setup.q.waitAnother'), value: { kind: 'wait' } },
           { name: s.t('setup.q.typeChat'), value: { kind: 'type' } },
           { name: s.t('setup.q.giveUp'), value: { kind: 'give-up' } },

@@ -58,7 +58,7 @@ export async function setupCommand(ctx: SetupContext, loaded: Loaded, flags: Rec
     frequency,
     updates: envUpdates(s, pub, planSecret),
   });
-  printPlan(s, planLines(plan));
+  printPlan(s, planLines(plan, s.t));
   if (s.dryRun) {
     ctx.out.info(s.t('setup.dryRun'));
     return 0;

@@ -12,6 +12,7 @@ import type { SentryAnswer } from './sentry.js';
 import type { IntegrationSecret } from './own-app.js';
 import type { Session } from './session.js';
 import { joinUrl } from './url-check.js';
+import { cliText, type CliText } from '../../i18n/cli.js';
 
 export interface PlanInput {
   botHandle: string;
@@ -33,73 +34,80 @@ export interface PlanInput {
 }
 
 /** The plan as lines for people; pure. */
-export function planLines(p: PlanInput): string[] {
+export function planLines(p: PlanInput, t: CliText = cliText('en')): string[] {
   const lines: string[] = [];
   const ref = `${p.sentry.org}/${p.sentry.project}`;
-  lines.push(`Telegram: send a confirmation message to ${p.chat.label} from ${p.botHandle}`);
-  if (p.pub.kind === 'tunnel') lines.push(`Tunnel: open an ngrok tunnel to ${p.listen}`);
+  lines.push(t('setup.plan.telegram', { chat: p.chat.label, bot: p.botHandle }));
+  if (p.pub.kind === 'tunnel') lines.push(t('setup.plan.tunnel', { listen: p.listen }));
   if (p.pub.kind !== 'none') {
-    const base = p.pub.kind === 'url' ? p.pub.url : '<tunnel URL>';
-    lines.push(`Receiver: start it on ${p.listen} and check that ${base}/health reaches it`);
+    const base = p.pub.kind === 'url' ? p.pub.url : t('setup.plan.tunnelUrl');
+    lines.push(t('setup.plan.receiver', { listen: p.listen, base }));
     const service = p.sentry.mode === 'plugin' ? 'webhooks' : p.app?.slug;
     if (p.sentry.mode === 'plugin' && p.plugin) {
-      lines.push(p.plugin.state.enabled ? `Sentry: the WebHooks plugin in ${ref} is enabled (no change)` : `Sentry: enable the WebHooks plugin in ${ref}`);
+      lines.push(p.plugin.state.enabled ? t('setup.plan.pluginEnabled', { ref }) : t('setup.plan.pluginEnable', { ref }));
       if (p.plugin.callbackUrl) {
         const merge = mergeCallbackUrls(p.plugin.state.urls, p.plugin.callbackUrl);
         const kept = merge.urls.length - 1;
         lines.push(
           merge.changed
-            ? `Sentry: add callback URL ${p.plugin.callbackUrl}` +
-                (merge.replaced.length ? `, replacing ${merge.replaced.length} older sentry-tg URL(s)` : '') +
-                (kept > 0 ? `, keeping ${kept} other URL(s)` : '')
-            : 'Sentry: the callback URL is already set (no change)',
+            ? t('setup.plan.addUrl', {
+                url: p.plugin.callbackUrl,
+                replacing: merge.replaced.length ? t('setup.plan.replacing', { n: merge.replaced.length }) : '',
+                keeping: kept > 0 ? t('setup.plan.keeping', { n: kept }) : '',
+              })
+            : t('setup.plan.urlSet'),
         );
       } else {
-        lines.push(`Sentry: set the callback URL <tunnel URL>${WEBHOOK_PATH}/… (older sentry-tg URLs replaced, others kept)`);
+        lines.push(t('setup.plan.setUrl', { path: WEBHOOK_PATH }));
       }
     } else if (p.sentry.mode === 'integration') {
       if (!p.app) {
-        lines.push(`Sentry: create internal integration "sentry-tg" in ${p.sentry.org} (issue events, alert rule action, webhook ${base}${WEBHOOK_PATH})`);
+        lines.push(t('setup.plan.createApp', { org: p.sentry.org, url: `${base}${WEBHOOK_PATH}` }));
       } else if (p.pub.kind === 'url') {
         const patch = appPatch(p.app, joinUrl(p.pub.url, WEBHOOK_PATH));
         lines.push(
           Object.keys(patch).length > 0
-            ? `Sentry: update internal integration "${p.app.slug}" (${Object.keys(patch).join(', ')})`
-            : `Sentry: internal integration "${p.app.slug}" is already right (no change)`,
+            ? t('setup.plan.updateApp', { slug: p.app.slug, fields: Object.keys(patch).join(', ') })
+            : t('setup.plan.appRight', { slug: p.app.slug }),
         );
       } else {
-        lines.push(`Sentry: point internal integration "${p.app.slug}" at <tunnel URL>${WEBHOOK_PATH}`);
+        lines.push(t('setup.plan.pointApp', { slug: p.app.slug, path: WEBHOOK_PATH }));
       }
     }
+    const often = p.frequency === true ? t('setup.plan.often') : '';
     const existing = service ? findEquivalentRule(p.rules, service, p.frequency) : undefined;
     const own = service && !existing ? ownRule(p.rules, service) : undefined;
     lines.push(
       existing
-        ? `Sentry: reuse alert rule "${existing.name}" (#${existing.id}) in ${ref} (no change)`
+        ? t('setup.plan.reuseRule', { name: existing.name, id: existing.id, ref })
         : own
-          ? `Sentry: update alert rule "${own.name}" (#${own.id}) in ${ref} in place: first seen or regression${p.frequency === true ? ' or >10 events in 1m' : ''}`
-          : `Sentry: create alert rule "${ruleName(p.frequency === true)}" in ${ref}: first seen or regression${p.frequency === true ? ' or >10 events in 1m' : ''} → ${service ?? 'the new integration'}`,
+          ? t('setup.plan.updateRule', { name: own.name, id: own.id, ref, often })
+          : t('setup.plan.createRule', { name: ruleName(p.frequency === true), ref, often, service: service ?? t('setup.plan.newApp') }),
     );
     for (const project of p.moreProjects ?? []) {
-      lines.push(`Sentry: ${p.sentry.org}/${project}: the same alert rule${p.sentry.mode === 'plugin' ? ' and WebHooks callback URL' : ''} (created, or kept when already there)`);
+      lines.push(t('setup.plan.moreProject', { org: p.sentry.org, project, plugin: p.sentry.mode === 'plugin' ? t('setup.plan.morePlugin') : '' }));
     }
   } else {
-    lines.push('Sentry: no change (no public URL): the callback URL and the manual steps are printed at the end');
+    lines.push(t('setup.plan.noPublic'));
   }
   const envParts = [
-    p.env.added.length ? `add ${p.env.added.join(', ')}` : '',
-    p.env.updated.length ? `update ${p.env.updated.join(', ')}` : '',
-    p.env.removed.length ? `remove ${p.env.removed.join(', ')}` : '',
+    p.env.added.length ? t('setup.plan.envAdd', { names: p.env.added.join(', ') }) : '',
+    p.env.updated.length ? t('setup.plan.envUpdate', { names: p.env.updated.join(', ') }) : '',
+    p.env.removed.length ? t('setup.plan.envRemove', { names: p.env.removed.join(', ') }) : '',
   ].filter(Boolean);
-  const backup = p.env.existed === false ? 'new file' : 'old file backed up';
-  lines.push(`${p.env.name}: ${envParts.length ? `${envParts.join('; ')} (${backup}, mode 0600, git-ignored inside a repository)` : 'no change'}`);
+  const backup = p.env.existed === false ? t('setup.plan.envNew') : t('setup.plan.envBackup');
+  lines.push(
+    envParts.length
+      ? t('setup.plan.env', { file: p.env.name, changes: envParts.join('; '), backup })
+      : t('setup.plan.envSame', { file: p.env.name }),
+  );
   if (p.pub.kind !== 'none') {
     lines.push(
       p.sentry.mode === 'plugin'
-        ? 'Proof: ask Sentry to send the WebHooks plugin test alert and wait for it in Telegram'
-        : 'Proof: send a signed test alert through the public URL and wait for it in Telegram',
+        ? t('setup.plan.proofPlugin')
+        : t('setup.plan.proofSigned'),
     );
-    lines.push(p.serve ? 'Then: keep serving until Ctrl-C' : 'Then: stop and print the `sentry-tg serve` command');
+    lines.push(p.serve ? t('setup.plan.thenServe') : t('setup.plan.thenStop'));
   }
   return lines;
 }

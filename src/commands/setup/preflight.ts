@@ -38,11 +38,8 @@ export async function preflight(s: Session): Promise<{ port?: number }> {
   if (!s.interactive) {
     const missing = missingForNonInteractive(s);
     if (missing.length > 0) {
-      const why = s.ctx.interactive ? 'with --non-interactive/--yes nothing is asked' : 'there is no terminal to ask in';
-      throw new UserError(
-        `Missing answers (${why}):\n${missing.map((m) => `  - ${m}`).join('\n')}`,
-        'Pass them as flags or environment variables (or in the env file), or run `sentry-tg setup` in a terminal.',
-      );
+      const why = s.ctx.interactive ? s.t('setup.missing.yes') : s.t('setup.missing.noTty');
+      throw new UserError(s.t('setup.missing', { why, list: missing.map((m) => `  - ${m}`).join('\n') }), s.t('setup.missing.fix'));
     }
   }
 

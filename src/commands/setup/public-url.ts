@@ -21,9 +21,9 @@ export async function askPublicUrl(s: Session): Promise<PublicAnswer> {
     kind = await ctx.prompts.select<PublicKind>({
       message: 'How does Sentry reach this receiver?',
       choices: [
-        { name: 'An ngrok tunnel (free account, NGROK_AUTHTOKEN)', value: 'tunnel', description: 'Good for trying it out; the URL changes on each start.' },
-        { name: 'My own https URL', value: 'url', description: `A reverse proxy or host that forwards to ${s.settings.host}:${s.settings.port}.` },
-        { name: 'None for now', value: 'none', description: 'Print the callback URL and the manual steps instead.' },
+        { name: s.t('setup.pub.tunnel'), value: 'tunnel', description: s.t('setup.pub.tunnelAbout') },
+        { name: s.t('setup.pub.url'), value: 'url', description: s.t('setup.pub.urlAbout', { listen: `${s.settings.host}:${s.settings.port}` }) },
+        { name: s.t('setup.pub.none'), value: 'none', description: s.t('setup.pub.noneAbout') },
       ],
     });
   }

@@ -99,14 +99,14 @@ export async function askMode(s: Session): Promise<Mode> {
     message: s.t('setup.q.mode'),
     choices: [
       {
-        name: 'Internal integration (recommended)',
+        name: s.t('setup.mode.integration'),
         value: 'integration',
-        description: 'An org-level "custom integration" created through the API; every request is signed.',
+        description: s.t('setup.mode.integrationAbout'),
       },
       {
-        name: 'Legacy WebHooks plugin',
+        name: s.t('setup.mode.plugin'),
         value: 'plugin',
-        description: 'A per-project plugin; it cannot sign, so the callback URL carries a secret token.',
+        description: s.t('setup.mode.pluginAbout'),
       },
     ],
   });
@@ -178,7 +178,7 @@ export async function askSentry(s: Session, mode: Mode): Promise<SentryAnswer> {
     token = undefined;
   }
   if (scopes === null) ctx.out.warn('Sentry did not list the token\'s scopes: continuing, calls that need more will say so.');
-  ctx.out.ok(`Sentry: signed in${user ? ` as ${user.email || user.username}` : ''} at ${api.baseUrl}.`);
+  ctx.out.ok(s.t('setup.signedIn', { user: user ? s.t('setup.signedInAs', { user: user.email || user.username }) : '', base: api.baseUrl }));
 
   const org = await askOrg(s, api);
   // SENTRY_PROJECT may name several projects (the receiver's scope): each must exist.
@@ -218,7 +218,7 @@ async function askOrg(s: Session, api: SentryApi): Promise<string> {
   let slug: string;
   if (orgs.length === 1) {
     slug = orgs[0]!.slug;
-    s.ctx.out.ok(`Organisation: ${orgs[0]!.name} (${slug})`);
+    s.ctx.out.ok(s.t('setup.organisation', { name: orgs[0]!.name, slug }));
   } else {
     slug = await s.ctx.prompts.select({
       message: s.t('setup.q.org'),
@@ -232,7 +232,7 @@ async function askProject(s: Session, api: SentryApi, org: string, given: string
   if (given) {
     try {
       const p = await api.getProject(org, given);
-      s.ctx.out.ok(`Project: ${p.name} (${org}/${p.slug})`);
+      s.ctx.out.ok(s.t('setup.project', { name: p.name, org, slug: p.slug }));
       return p;
     } catch (err) {
       if (err instanceof SentryApiError && err.status === 404) {
@@ -257,7 +257,7 @@ async function askProject(s: Session, api: SentryApi, org: string, given: string
     });
     chosen = projects.find((p) => p.slug === slug) ?? chosen;
   } else {
-    s.ctx.out.ok(`Project: ${chosen.name} (${org}/${chosen.slug})`);
+    s.ctx.out.ok(s.t('setup.project', { name: chosen.name, org, slug: chosen.slug }));
   }
   return chosen;
 }

@@ -28,24 +28,22 @@ export function serveCommand(s: Session, tunnel: boolean): string {
 export function manualSteps(s: Session, mode: Mode, secret: string | undefined, org: string, project: string): string[] {
   const example = 'https://<your-host>';
   const listen = `${s.settings.host}:${s.settings.port}`;
-  const lines = [
-    `1. Make an https URL forward to ${listen} (reverse proxy, or \`${serveCommand(s, true)}\` with NGROK_AUTHTOKEN).`,
-    `2. Start the receiver: ${serveCommand(s, false)}`,
-  ];
+  const t = s.t;
+  const lines = [t('setup.manual.forward', { listen, tunnel: serveCommand(s, true) }), t('setup.manual.start', { serve: serveCommand(s, false) })];
   if (mode === 'plugin') {
     lines.push(
-      `3. In Sentry, ${org}/${project} → Settings → Legacy Integrations → WebHooks: enable it and add the callback URL`,
+      t('setup.manual.plugin', { org, project }),
       `   ${pluginCallbackUrl(example, secret)}`,
-      '   (keep the last path part private: it is the token that lets Sentry in).',
-      '4. Create an issue alert rule: "A new issue is created" or "The issue changes state from resolved to unresolved" → "Send a notification via WebHooks".',
+      t('setup.manual.pluginPrivate'),
+      t('setup.manual.pluginRule'),
     );
   } else {
     lines.push(
-      `3. In Sentry, ${org} → Settings → Developer Settings → Custom Integration → Internal Integration: webhook URL ${example}${WEBHOOK_PATH},`,
-      '   "Alert Rule Action" on, permission Issue & Event: Read, webhooks: issue. Put its Client Secret in SENTRY_WEBHOOK_SECRET.',
-      '4. Create an issue alert rule: "A new issue is created" or "The issue changes state from resolved to unresolved" → "Send a notification via sentry-tg".',
+      t('setup.manual.app', { org, url: `${example}${WEBHOOK_PATH}` }),
+      t('setup.manual.appDetails'),
+      t('setup.manual.appRule'),
     );
   }
-  lines.push(`Or run \`sentry-tg setup --public-url ${example}\` once the URL works: it does steps 3 and 4 for you.`);
+  lines.push(t('setup.manual.orRun', { url: example }));
   return lines;
 }

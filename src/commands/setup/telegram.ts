@@ -56,7 +56,7 @@ export async function askBot(s: Session): Promise<BotAnswer> {
     try {
       const bot = await telegram.getMe();
       const handle = `@${bot.username ?? bot.first_name}`;
-      ctx.out.ok(`Telegram bot: ${handle}`);
+      ctx.out.ok(s.t('setup.bot', { bot: handle }));
       return { token, telegram, bot, handle };
     } catch (err) {
       const unauthorized = err instanceof TelegramApiError && (err.code === 401 || err.code === 404);

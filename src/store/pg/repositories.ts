@@ -5,7 +5,7 @@
 import type { CallbackRow } from '../callbacks.js';
 import type { MessageRow } from '../messages.js';
 import type { MuteRow, NewMute } from '../mutes.js';
-import type { NewAlertRow, PendingRow, StoreStats } from '../outbox.js';
+import type { NewAlertRow, PendingRow, RoutePending, StoreStats } from '../outbox.js';
 import { isRetryable, type Sql } from './sql.js';
 
 const PENDING_COLUMNS = `id, received_at AS "receivedAt", resource, action, chat_id AS "chatId", thread_id AS "threadId",
@@ -175,7 +175,7 @@ export function pgRepositories(sql: Sql) {
       );
     },
     async stats(): Promise<StoreStats> {
-      const [counts, parked, delivered] = await Promise.all([
+      const [counts, parked, delivered, byRoute] = await Promise.all([
         sql.query<{ state: string; n: number; oldest: number }>(
           `SELECT state, COUNT(*) AS n, MIN(received_at) AS oldest FROM outbox GROUP BY state`,
         ),
@@ -185,6 +185,9 @@ export function pgRepositories(sql: Sql) {
           ),
         ),
         first(sql.query<{ at: number | null }>(`SELECT MAX(done_at) AS at FROM outbox WHERE state IN ('sent', 'merged')`)),
+        sql.query<RoutePending>(
+          `SELECT route, COUNT(*) AS pending, MIN(received_at) AS "oldestPendingAt" FROM outbox WHERE state = 'pending' GROUP BY route ORDER BY COALESCE(route, '')`,
+        ),
       ]);
       const by = (s: string) => counts.rows.find((r) => r.state === s);
       return {
@@ -194,6 +197,7 @@ export function pgRepositories(sql: Sql) {
         lastDeliveredAt: delivered?.at ?? null,
         oldestPendingAt: by('pending')?.oldest ?? null,
         muted: by('muted')?.n ?? 0,
+        pendingByRoute: byRoute.rows,
       };
     },
     async recentFailures(since: number, limit = 20) {
