@@ -18,6 +18,16 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
+/** host:port/database as doctor names it (whatever database the run uses). */
+function where(raw: string): string {
+  const url = new URL(raw);
+  return `${url.hostname}:${url.port || '5432'}${url.pathname}`;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function urlFor(schema: string): string {
   const url = new URL(TEST_DATABASE_URL);
   url.searchParams.set('options', `-csearch_path=${schema}`);
@@ -35,7 +45,7 @@ describePg('doctor on PostgreSQL', () => {
     expect(await a.tryLead(a.replicaId, 60_000)).toBe(true);
 
     const [db, reps] = await checkDatabase(url, '/unused', 3000);
-    expect(db).toMatchObject({ id: 'database', status: 'ok', detail: expect.stringMatching(new RegExp(`^PostgreSQL at 127\\.0\\.0\\.1:5432/test: schema ${PG_MIGRATIONS.length}, as this sentry-tg; round trip [0-9.]+ ms$`)) });
+    expect(db).toMatchObject({ id: 'database', status: 'ok', detail: expect.stringMatching(new RegExp(`^PostgreSQL at ${escapeRe(where(TEST_DATABASE_URL))}: schema ${PG_MIGRATIONS.length}, as this sentry-tg; round trip [0-9.]+ ms$`)) });
     expect(reps).toEqual({ id: 'replicas', title: 'Replicas', status: 'ok', detail: '2 replicas running (replica-1, replica-2); replica-1 reads Telegram updates' });
 
     // A clean stop leaves; one replica is no failover.
