@@ -23,8 +23,6 @@ import { listen } from '../receive/listen.js';
 import type { HttpLimits } from '../receive/server.js';
 import { pluginCallbackUrl, urlToken, WEBHOOK_PATH } from '../receive/verify.js';
 import { asyncStore, type AsyncStore, type ReplicaCoordination } from '../store/async-store.js';
-import { openPgStore } from '../store/pg/store.js';
-import { describeUrl } from '../store/pg/sql.js';
 import { HEARTBEAT_MS, REPLICA_STALE_MS } from '../store/pg/replicas.js';
 import { openStore, type FdatasyncFn, type FsyncMode } from '../store/store.js';
 import { tunnelError, type Tunnel } from '../tunnel/ngrok.js';
@@ -119,6 +117,8 @@ async function openReceiverStore(
       }
     })();
     if (password) registerSecret(password);
+    // The PostgreSQL client loads only when a database URL is set: a SQLite receiver never pays for it.
+    const [{ openPgStore }, { describeUrl }] = await Promise.all([import('../store/pg/store.js'), import('../store/pg/sql.js')]);
     const pg = await openPgStore({
       url: settings.databaseUrl,
       replicaId: settings.replicaId ?? defaultReplicaId(),

@@ -2,8 +2,7 @@
 // deliveries check reads the file). PostgreSQL (SENTRY_TG_DATABASE_URL): the connection, the
 // schema against this sentry-tg, the round trip, and how many replicas run (failover needs two).
 import { checker, messageOf, type CheckResult } from './check.js';
-import { describeUrl } from '../../store/pg/sql.js';
-import { readPgReport, type PgReport } from '../../store/pg/report.js';
+import type { PgReport } from '../../store/pg/report.js';
 import { REPLICA_STALE_MS } from '../../store/pg/replicas.js';
 
 const SLOW_RTT_MS = 100;
@@ -17,6 +16,8 @@ export async function checkDatabase(
   if (!databaseUrl) {
     return [db.ok(`SQLite in ${dataDir}: one replica (set SENTRY_TG_DATABASE_URL to run two or more on PostgreSQL)`)];
   }
+  // The PostgreSQL client loads only when a database URL is set.
+  const [{ describeUrl }, { readPgReport }] = await Promise.all([import('../../store/pg/sql.js'), import('../../store/pg/report.js')]);
   const where = `PostgreSQL at ${describeUrl(databaseUrl)}`;
   let report: PgReport;
   try {
