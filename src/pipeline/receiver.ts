@@ -2,8 +2,7 @@
 // long-running process needs — button presses and bot commands, retention, the storage probe,
 // the optional tunnel and error reporting. `serve` runs it; `setup` runs it in-process for its
 // end-to-end proof.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { startActing, type Acting } from '../act/act.js';
 import type { UpdateLoopConfig } from '../act/updates.js';
@@ -22,9 +21,10 @@ import { describeScope, inScope, scopeProjects } from '../route/scope.js';
 import { listen } from '../receive/listen.js';
 import type { HttpLimits } from '../receive/server.js';
 import { pluginCallbackUrl, urlToken, WEBHOOK_PATH } from '../receive/verify.js';
-import { asyncStore, type AsyncStore, type ReplicaCoordination } from '../store/async-store.js';
+import type { AsyncStore, ReplicaCoordination } from '../store/async-store.js';
 import { HEARTBEAT_MS, REPLICA_STALE_MS } from '../store/pg/replicas.js';
-import { openStore, type FdatasyncFn, type FsyncMode } from '../store/store.js';
+import type { FdatasyncFn, FsyncMode } from '../store/store.js';
+import { openReceiverStore } from './open-store.js';
 import { tunnelError, type Tunnel } from '../tunnel/ngrok.js';
 import { VERSION } from '../version.js';
 import { figuresOf, healthOf, queueFigures } from './health.js';
@@ -95,43 +95,6 @@ export function buttonsOffReason(settings: ServeSettings): string | null {
     settings.allowedUsers.length > 0 ? null : 'SENTRY_TG_ALLOWED_USERS',
   ].filter((m): m is string => m !== null);
   return missing.length ? `set ${missing.join(', ')}` : null;
-}
-
-/** A name for this process in leases: host, pid and a random part (pids repeat across containers). */
-export function defaultReplicaId(): string {
-  return `${hostname().replace(/[^\w.-]/g, '') || 'host'}-${process.pid}-${randomBytes(3).toString('hex')}`;
-}
-
-/** The SQLite file in the data directory, or the shared PostgreSQL database when a URL is set. */
-async function openReceiverStore(
-  opts: ReceiverOptions,
-  dataDir: string,
-): Promise<{ store: AsyncStore; replicas: ReplicaCoordination | null; where: string }> {
-  const { settings, logger } = opts;
-  if (settings.databaseUrl) {
-    const password = (() => {
-      try {
-        return decodeURIComponent(new URL(settings.databaseUrl).password);
-      } catch {
-        return '';
-      }
-    })();
-    if (password) registerSecret(password);
-    // The PostgreSQL client loads only when a database URL is set: a SQLite receiver never pays for it.
-    const [{ openPgStore }, { describeUrl }] = await Promise.all([import('../store/pg/store.js'), import('../store/pg/sql.js')]);
-    const pg = await openPgStore({
-      url: settings.databaseUrl,
-      replicaId: settings.replicaId ?? defaultReplicaId(),
-      onError: (err) => logger.warn({ err: err.message }, 'a database connection broke: it is opened again when needed'),
-    });
-    return { store: pg, replicas: pg, where: describeUrl(settings.databaseUrl) };
-  }
-  try {
-    const sqlite = openStore({ dataDir, fsync: opts.fsync ?? settings.fsync, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) });
-    return { store: asyncStore(sqlite), replicas: null, where: dataDir };
-  } catch (err) {
-    throw new UserError(`Cannot open the database in ${dataDir}: ${(err as Error).message}`, 'Check SENTRY_TG_DATA_DIR and its permissions.');
-  }
 }
 
 export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
