@@ -137,16 +137,16 @@ async function until<T>(probe: () => Promise<T | null | false>, timeoutMs: numbe
 }
 
 describePg('serve on PostgreSQL when the database goes away', () => {
-  it('answers 503 and /health 503 with the reason while it is down, and recovers without a restart', async () => {
+  /** `serve` on a fresh schema, reaching PostgreSQL only through `proxy`; cleaned up after the test. */
+  async function serveBehind(proxy: { port: number; close(): Promise<void> }, dirPrefix: string) {
     const schema = freshSchema();
     const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await admin.connect();
     await admin.query(`CREATE SCHEMA "${schema}"`);
     await admin.end();
-    const proxy = await startProxy();
     const tg: FakeTelegram = await startFakeTelegram();
     tg.addChat({ id: CHAT, type: 'private', firstName: 'Ops' });
-    const dir = tempDir('sentry-tg-dbdown-');
+    const dir = tempDir(dirPrefix);
     const url = new URL(TEST_DATABASE_URL);
     url.port = String(proxy.port);
     url.searchParams.set('options', `-csearch_path=${schema}`);
@@ -160,6 +160,12 @@ describePg('serve on PostgreSQL when the database goes away', () => {
       await dropSchema(schema);
     };
     child = await startServe({ ...serveEnv(tg, CHAT, SECRET, dir.path), SENTRY_TG_DATABASE_URL: url.toString(), SENTRY_TG_REPLICA_ID: 'only' });
+    return { child, tg, schema };
+  }
+
+  it('answers 503 and /health 503 with the reason while it is down, and recovers without a restart', async () => {
+    const proxy = await startProxy();
+    const { child, tg, schema } = await serveBehind(proxy, 'sentry-tg-dbdown-');
 
     expect(await post(child.url, 1)).toBe(202);
     await tg.waitFor((t) => t.messagesIn(CHAT).length === 1, 15_000);
@@ -167,7 +173,7 @@ describePg('serve on PostgreSQL when the database goes away', () => {
     expect(await inSchema(schema, 'SELECT id FROM replicas')).toEqual([{ id: 'only' }]);
 
     await proxy.cut();
-    const codes = [await post(child.url, 2).catch((e) => (console.log(child!.output()), Promise.reject(e))), await post(child.url, 3)];
+    const codes = [await post(child.url, 2).catch((e) => (console.log(child.output()), Promise.reject(e))), await post(child.url, 3)];
     expect(codes).toEqual([503, 503]);
     const sick = await fetch(child.url + '/health');
     expect(sick.status).toBe(503);
@@ -177,7 +183,7 @@ describePg('serve on PostgreSQL when the database goes away', () => {
 
     await proxy.restore();
     // The storage probe clears the failure once a write succeeds; webhooks are accepted again.
-    await until(async () => (await fetch(child!.url + '/health')).status === 200, 20_000, '/health back to 200');
+    await until(async () => (await fetch(child.url + '/health')).status === 200, 20_000, '/health back to 200');
     expect(await post(child.url, 4)).toBe(202);
     await tg.waitFor((t) => t.messagesIn(CHAT).some((m) => m.text.includes('DbDown#4#')), 15_000);
     // The 503-answered alerts were never stored, so never sent: Sentry was told they failed.
@@ -188,28 +194,8 @@ describePg('serve on PostgreSQL when the database goes away', () => {
   }, 90_000);
 
   it('a database that accepts connections but never answers: 503 within Sentry\'s 1 s, never 2xx, then recovery', async () => {
-    const schema = freshSchema();
     const proxy = await startBlackholeProxy();
-    const tg: FakeTelegram = await startFakeTelegram();
-    tg.addChat({ id: CHAT, type: 'private', firstName: 'Ops' });
-    const dir = tempDir('sentry-tg-dbhole-');
-    const url = new URL(TEST_DATABASE_URL);
-    url.port = String(proxy.port);
-    url.searchParams.set('options', `-csearch_path=${schema}`);
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-    await admin.end();
-    let child: Child | undefined;
-    cleanup = async () => {
-      child?.proc.kill('SIGKILL');
-      await child?.exited;
-      await proxy.close();
-      await tg.close();
-      dir.cleanup();
-      await dropSchema(schema);
-    };
-    child = await startServe({ ...serveEnv(tg, CHAT, SECRET, dir.path), SENTRY_TG_DATABASE_URL: url.toString(), SENTRY_TG_REPLICA_ID: 'only' });
+    const { child, tg, schema } = await serveBehind(proxy, 'sentry-tg-dbhole-');
     expect(await post(child.url, 11)).toBe(202);
     await tg.waitFor((t) => t.messagesIn(CHAT).length === 1, 15_000);
 
@@ -223,7 +209,7 @@ describePg('serve on PostgreSQL when the database goes away', () => {
     }
 
     proxy.restore();
-    await until(async () => (await fetch(child!.url + '/health')).status === 200, 30_000, '/health back to 200');
+    await until(async () => (await fetch(child.url + '/health')).status === 200, 30_000, '/health back to 200');
     expect(await post(child.url, 15)).toBe(202);
     await tg.waitFor((t) => t.messagesIn(CHAT).some((m) => m.text.includes('DbDown#15#')), 15_000);
     // What the black hole swallowed never reached the server: never stored, never sent.
