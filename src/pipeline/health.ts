@@ -17,8 +17,10 @@ export type QueueFigures = ReturnType<typeof queueFigures>;
 /**
  * The last queue figures and mutes read from the store, refreshed every `intervalMs` (and on
  * `refresh()`). A read that fails is kept as `failure()` until one succeeds.
+ * `stale()` (after a commit, after a delivery round) reads again at most once per `staleGapMs`:
+ * under load commits come hundreds of times a second, and the figures are not worth a read each.
  */
-export function queueFigures(store: Pick<AsyncStore, 'stats' | 'activeMutes'>, now: () => number, intervalMs = 2000) {
+export function queueFigures(store: Pick<AsyncStore, 'stats' | 'activeMutes'>, now: () => number, intervalMs = 2000, staleGapMs = 250) {
   let stats: StoreStats = EMPTY_STATS;
   let mutes: MuteRow[] = [];
   let failure: StorageFailure | null = null;
@@ -40,17 +42,21 @@ export function queueFigures(store: Pick<AsyncStore, 'stats' | 'activeMutes'>, n
     })();
     return reading;
   }
-  let soon = false;
+  let soon: NodeJS.Timeout | null = null;
+  let lastStaleRead = -Infinity;
+  const readStale = () => {
+    soon = null;
+    lastStaleRead = now();
+    void refresh();
+  };
   return {
     refresh,
-    /** The queue changed: read again shortly (calls in one turn share one read). */
+    /** The queue changed: read again soon, at most once per `staleGapMs` (calls meanwhile share it). */
     stale(): void {
       if (soon) return;
-      soon = true;
-      setImmediate(() => {
-        soon = false;
-        void refresh();
-      });
+      const wait = lastStaleRead + staleGapMs - now();
+      soon = setTimeout(readStale, Math.max(0, wait));
+      soon.unref();
     },
     start(): void {
       timer ??= setInterval(() => void refresh(), intervalMs);
@@ -59,6 +65,8 @@ export function queueFigures(store: Pick<AsyncStore, 'stats' | 'activeMutes'>, n
     stop(): void {
       if (timer) clearInterval(timer);
       timer = null;
+      if (soon) clearTimeout(soon);
+      soon = null;
     },
     stats: (): StoreStats => stats,
     mutes: (): MuteRow[] => mutes,

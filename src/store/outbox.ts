@@ -51,6 +51,20 @@ export interface RoutePending {
   oldestPendingAt: number;
 }
 
+/**
+ * The queue figures (/health, /status, metrics) read only indexed rows: the pending ones
+ * (outbox_due), the parked and muted ones (outbox_held), and the newest delivered one
+ * (outbox_done). Never every row: delivered rows pile up for the retention period, and the
+ * figures are read again while webhooks are being committed.
+ */
+export const STATS_SQL = {
+  pendingCount: `SELECT COUNT(*) AS n, MIN(received_at) AS oldest FROM outbox WHERE state = 'pending'`,
+  heldCount: `SELECT state, COUNT(*) AS n FROM outbox WHERE state IN ('parked', 'muted') GROUP BY state`,
+  pendingByRoute: `SELECT route, COUNT(*) AS pending, MIN(received_at) AS oldestPendingAt FROM outbox WHERE state = 'pending' GROUP BY route ORDER BY COALESCE(route, '')`,
+  lastParked: `SELECT done_at AS at, last_error AS reason FROM outbox WHERE state IN ('parked', 'muted') AND state = 'parked' ORDER BY done_at DESC LIMIT 1`,
+  lastDelivered: `SELECT done_at AS at FROM outbox WHERE state <> 'pending' AND state IN ('sent', 'merged') ORDER BY done_at DESC LIMIT 1`,
+} as const;
+
 export function outboxRepository(db: Db) {
   const q = {
     insert: db.prepare(
@@ -97,14 +111,11 @@ export function outboxRepository(db: Db) {
     mutedSince: db.prepare(
       `SELECT COUNT(*) AS n FROM outbox WHERE state = 'muted' AND chat_id = ? AND group_key = ? AND done_at >= ?`,
     ),
-    countState: db.prepare(`SELECT state, COUNT(*) AS n, MIN(received_at) AS oldest FROM outbox GROUP BY state`),
-    pendingByRoute: db.prepare(
-      `SELECT route, COUNT(*) AS pending, MIN(received_at) AS oldestPendingAt FROM outbox WHERE state = 'pending' GROUP BY route ORDER BY COALESCE(route, '')`,
-    ),
-    lastParked: db.prepare(
-      `SELECT done_at AS at, last_error AS reason FROM outbox WHERE state = 'parked' ORDER BY done_at DESC LIMIT 1`,
-    ),
-    lastDelivered: db.prepare(`SELECT MAX(done_at) AS at FROM outbox WHERE state IN ('sent', 'merged')`),
+    pendingCount: db.prepare(STATS_SQL.pendingCount),
+    heldCount: db.prepare(STATS_SQL.heldCount),
+    pendingByRoute: db.prepare(STATS_SQL.pendingByRoute),
+    lastParked: db.prepare(STATS_SQL.lastParked),
+    lastDelivered: db.prepare(STATS_SQL.lastDelivered),
     recentFailures: db.prepare(
       `SELECT outbox_id AS alertId, at, outcome, detail FROM attempts WHERE outcome NOT IN ('sent', 'edited', 'merged', 'muted') AND at >= ? ORDER BY at DESC LIMIT ?`,
     ),
@@ -190,16 +201,18 @@ export function outboxRepository(db: Db) {
         | undefined;
     },
     stats(): StoreStats {
-      const rows = q.countState.all() as { state: string; n: number; oldest: number }[];
-      const by = (s: string) => rows.find((r) => r.state === s);
+      const pending = q.pendingCount.get() as { n: number; oldest: number | null };
+      const held = q.heldCount.all() as { state: string; n: number }[];
+      const by = (s: string) => held.find((r) => r.state === s)?.n ?? 0;
       const parked = q.lastParked.get() as { at: number; reason: string } | undefined;
+      const delivered = q.lastDelivered.get() as { at: number } | undefined;
       return {
-        pending: by('pending')?.n ?? 0,
-        parked: by('parked')?.n ?? 0,
+        pending: pending.n,
+        parked: by('parked'),
         lastParked: parked ?? null,
-        lastDeliveredAt: (q.lastDelivered.get() as { at: number | null }).at,
-        oldestPendingAt: by('pending')?.oldest ?? null,
-        muted: by('muted')?.n ?? 0,
+        lastDeliveredAt: delivered?.at ?? null,
+        oldestPendingAt: pending.oldest,
+        muted: by('muted'),
         pendingByRoute: q.pendingByRoute.all() as RoutePending[],
       };
     },

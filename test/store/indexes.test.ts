@@ -1,6 +1,8 @@
 // Schema 4's indexes: the outbox keeps only the indexes a query reads (its unique keys stay, so
 // idempotency holds), and the issue lookup reads an index instead of every message of the chat.
+// Schema 6: the queue figures read indexes only, never every delivered row.
 import { describe, expect, it } from 'vitest';
+import { STATS_SQL } from '../../src/store/outbox.js';
 import { openStore } from '../../src/store/store.js';
 import { connectionOf } from '../../src/store/testing.js';
 
@@ -18,13 +20,13 @@ function plan(sql: string, ...args: unknown[]): string {
 }
 
 describe('outbox and messages indexes (schema 4)', () => {
-  it('the outbox has its two unique keys and the two indexes delivery reads, nothing else', () => {
+  it('the outbox has its two unique keys, the two indexes delivery reads and the one the figures read, nothing else', () => {
     const store = openStore({ dataDir: '', filename: ':memory:' });
     const names = connectionOf(store)
       .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' ORDER BY name`)
       .all()
       .map((r) => (r as { name: string }).name);
-    expect(names).toEqual(['outbox_dedup_key', 'outbox_done', 'outbox_due', 'outbox_request_id']);
+    expect(names).toEqual(['outbox_dedup_key', 'outbox_done', 'outbox_due', 'outbox_held', 'outbox_request_id']);
     store.close();
   });
 
@@ -43,5 +45,11 @@ describe('outbox and messages indexes (schema 4)', () => {
     expect(plan(`SELECT * FROM messages WHERE group_key = ? AND chat_id = ? ORDER BY message_id DESC LIMIT 1`, 'issue:1', '1')).toBe(
       'SEARCH messages USING INDEX messages_group (group_key=? AND chat_id=?)',
     );
+  });
+
+  it.each(Object.entries(STATS_SQL))('the queue figure %s reads an index, not every row of the outbox', (_name, sql) => {
+    const detail = plan(sql);
+    expect(detail).toMatch(/USING (COVERING )?INDEX outbox_(due|held|done)\b/);
+    expect(detail).not.toMatch(/SCAN outbox(?! USING)/);
   });
 });
