@@ -54,11 +54,14 @@ export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 's
     return digest && at - digest.lastSeen < storm.windowMs ? digest : null;
   }
 
-  type Content = { body: Buffer; alert: string | null } | null;
+  type Content = { body: Buffer | null; alert: string | null } | null;
 
   /** The row's alert; `preloaded`: its content already read (contents), else it is read here. */
   async function alertOf(row: PendingRow, preloaded?: Content): Promise<Alert> {
-    const content = preloaded !== undefined ? preloaded : await store.content(row.id);
+    return alertFrom(row, preloaded !== undefined ? preloaded : await store.content(row.id));
+  }
+
+  function alertFrom(row: PendingRow, content: Content): Alert {
     // Normalised once, at intake; rows stored before that (schema 3) are normalised here.
     if (content?.alert) {
       try {
@@ -76,14 +79,18 @@ export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 's
     return normalise({ resource: row.resource === 'legacy' ? undefined : row.resource, body: parsed });
   }
 
-  /** The planner reads alerts synchronously (issue/plan.ts is pure): each row's is read first. */
-  async function incoming(row: PendingRow, content: Content): Promise<IssueChange> {
-    const alert = await alertOf(row, content);
+  /**
+   * The planner reads alerts synchronously (issue/plan.ts is pure). Each row's alert is parsed
+   * when the plan first asks for it: a storm's repeats of an issue only count, and a round of
+   * two thousand of them need not parse two thousand alerts.
+   */
+  function incoming(row: PendingRow, content: Content): IssueChange {
+    let alert: Alert | undefined;
     return {
       // Grouped rows are occurrences or lifecycle webhooks by construction (see groupKey).
       kind: rowKind(row.resource, row.action) ?? 'occurrence',
       receivedAt: row.receivedAt,
-      alert: () => alert,
+      alert: () => (alert ??= alertFrom(row, content)),
     };
   }
 
@@ -113,7 +120,7 @@ export function createPlanner(ctx: Pick<DeliveryContext, 'store' | 'logger' | 's
   async function plan(chatId: string, unit: Unit, at: number, shortIdMutes: boolean): Promise<Unit['plan'] | null> {
     // One query for the unit's rows (a storm's unit may hold hundreds), not one per row.
     const contents = await store.contents(unit.rows.map((r) => r.id));
-    const rows = await Promise.all(unit.rows.map((r) => incoming(r, contents.get(r.id) ?? null)));
+    const rows = unit.rows.map((r) => incoming(r, contents.get(r.id) ?? null));
     const muted = await isMuted(chatId, unit, rows, at, shortIdMutes);
     if (unit.existing?.kind === 'digest') {
       // Listed in a recent digest: repeats add to its line, unless the issue is muted.

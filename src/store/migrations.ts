@@ -164,10 +164,13 @@ export const MIGRATIONS: string[] = [
   CREATE UNIQUE INDEX outbox_dedup_key ON outbox(dedup_key, chat_id, ifnull(thread_id, 0)) WHERE dedup_key IS NOT NULL;
   `,
 
-  // 6: the queue figures (/health, /status, metrics) count parked and muted rows through their
-  // own small index instead of grouping every row of the table; delivered rows, the bulk, are not
-  // in it, and inserts (pending rows) never touch it.
+  // 6: reading the queue under a backlog. The queue figures (/health, /status, metrics) count
+  // parked and muted rows through their own small index instead of grouping every row of the
+  // table (delivered rows, the bulk, are not in it; inserts never touch it), and the waiting rows
+  // through outbox_queue without reading them. Delivery reads a chat's oldest waiting rows
+  // through outbox_queue in id order and stops at its batch, instead of sorting every due row.
   `
   CREATE INDEX outbox_held ON outbox(state, done_at) WHERE state IN ('parked', 'muted');
+  CREATE INDEX outbox_queue ON outbox(chat_id, id, route, received_at) WHERE state = 'pending';
   `,
 ];

@@ -52,8 +52,8 @@ export interface RoutePending {
 }
 
 /**
- * The queue figures (/health, /status, metrics) read only indexed rows: the pending ones
- * (outbox_due), the parked and muted ones (outbox_held), and the newest delivered one
+ * The queue figures (/health, /status, metrics) read only indexes: the pending rows
+ * (outbox_queue, covering), the parked and muted ones (outbox_held), and the newest delivered one
  * (outbox_done). Never every row: delivered rows pile up for the retention period, and the
  * figures are read again while webhooks are being committed.
  */
@@ -64,6 +64,14 @@ export const STATS_SQL = {
   lastParked: `SELECT done_at AS at, last_error AS reason FROM outbox WHERE state IN ('parked', 'muted') AND state = 'parked' ORDER BY done_at DESC LIMIT 1`,
   lastDelivered: `SELECT done_at AS at FROM outbox WHERE state <> 'pending' AND state IN ('sent', 'merged') ORDER BY done_at DESC LIMIT 1`,
 } as const;
+
+/**
+ * A chat's oldest due rows. `+next_attempt_at` is not a key for outbox_due, so SQLite walks
+ * outbox_queue in id order and stops at the batch, instead of sorting every due row of a backlog.
+ */
+export const PENDING_FOR_SQL = `SELECT id, received_at AS receivedAt, resource, action, chat_id AS chatId, thread_id AS threadId,
+       group_key AS groupKey, attempts, next_attempt_at AS nextAttemptAt, route
+  FROM outbox WHERE state = 'pending' AND chat_id = ? AND +next_attempt_at <= ? ORDER BY id LIMIT ?`;
 
 export function outboxRepository(db: Db) {
   const q = {
@@ -77,12 +85,11 @@ export function outboxRepository(db: Db) {
     chatDueAt: db.prepare(`SELECT MIN(next_attempt_at) AS dueAt FROM outbox WHERE state = 'pending' AND chat_id = ?`),
     body: db.prepare(`SELECT body FROM outbox WHERE id = ?`),
     content: db.prepare(`SELECT body, alert FROM outbox WHERE id = ?`),
-    contents: db.prepare(`SELECT id, body, alert FROM outbox WHERE id IN (SELECT value FROM json_each(?))`),
-    pendingFor: db.prepare(
-      `SELECT id, received_at AS receivedAt, resource, action, chat_id AS chatId, thread_id AS threadId,
-              group_key AS groupKey, attempts, next_attempt_at AS nextAttemptAt, route
-       FROM outbox WHERE state = 'pending' AND chat_id = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+    // The body only where no normalised alert was stored with it (rows from before schema 4).
+    contents: db.prepare(
+      `SELECT id, CASE WHEN alert IS NULL THEN body END AS body, alert FROM outbox WHERE id IN (SELECT value FROM json_each(?))`,
     ),
+    pendingFor: db.prepare(PENDING_FOR_SQL),
     finish: db.prepare(
       `UPDATE outbox SET state = @state, message_id = @messageId, done_at = @now, last_error = NULL
        WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'pending'`,
@@ -150,11 +157,14 @@ export function outboxRepository(db: Db) {
     content(id: number): { body: Buffer; alert: string | null } | null {
       return (q.content.get(id) as { body: Buffer; alert: string | null } | undefined) ?? null;
     },
-    /** `content` of many rows in one query, by id; ids not in the outbox are absent from the map. */
-    contents(ids: readonly number[]): Map<number, { body: Buffer; alert: string | null }> {
-      const out = new Map<number, { body: Buffer; alert: string | null }>();
+    /**
+     * `content` of many rows in one query, by id; ids not in the outbox are absent from the map.
+     * `body` is null where the normalised alert is there to read instead.
+     */
+    contents(ids: readonly number[]): Map<number, { body: Buffer | null; alert: string | null }> {
+      const out = new Map<number, { body: Buffer | null; alert: string | null }>();
       if (ids.length === 0) return out;
-      for (const r of q.contents.all(JSON.stringify(ids)) as { id: number; body: Buffer; alert: string | null }[]) {
+      for (const r of q.contents.all(JSON.stringify(ids)) as { id: number; body: Buffer | null; alert: string | null }[]) {
         out.set(r.id, { body: r.body, alert: r.alert });
       }
       return out;

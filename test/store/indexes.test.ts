@@ -2,7 +2,7 @@
 // idempotency holds), and the issue lookup reads an index instead of every message of the chat.
 // Schema 6: the queue figures read indexes only, never every delivered row.
 import { describe, expect, it } from 'vitest';
-import { STATS_SQL } from '../../src/store/outbox.js';
+import { PENDING_FOR_SQL, STATS_SQL } from '../../src/store/outbox.js';
 import { openStore } from '../../src/store/store.js';
 import { connectionOf } from '../../src/store/testing.js';
 
@@ -20,13 +20,13 @@ function plan(sql: string, ...args: unknown[]): string {
 }
 
 describe('outbox and messages indexes (schema 4)', () => {
-  it('the outbox has its two unique keys, the two indexes delivery reads and the one the figures read, nothing else', () => {
+  it('the outbox has its two unique keys, the indexes delivery and the queue figures read, nothing else', () => {
     const store = openStore({ dataDir: '', filename: ':memory:' });
     const names = connectionOf(store)
       .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' ORDER BY name`)
       .all()
       .map((r) => (r as { name: string }).name);
-    expect(names).toEqual(['outbox_dedup_key', 'outbox_done', 'outbox_due', 'outbox_held', 'outbox_request_id']);
+    expect(names).toEqual(['outbox_dedup_key', 'outbox_done', 'outbox_due', 'outbox_held', 'outbox_queue', 'outbox_request_id']);
     store.close();
   });
 
@@ -49,7 +49,12 @@ describe('outbox and messages indexes (schema 4)', () => {
 
   it.each(Object.entries(STATS_SQL))('the queue figure %s reads an index, not every row of the outbox', (_name, sql) => {
     const detail = plan(sql);
-    expect(detail).toMatch(/USING (COVERING )?INDEX outbox_(due|held|done)\b/);
+    expect(detail).toMatch(/USING (COVERING )?INDEX outbox_(queue|held|done)\b/);
     expect(detail).not.toMatch(/SCAN outbox(?! USING)/);
+  });
+
+  it("reads a chat's oldest waiting rows in id order through outbox_queue, without sorting every due row", () => {
+    const detail = plan(PENDING_FOR_SQL, '1', 0, 10);
+    expect(detail).toBe('SEARCH outbox USING INDEX outbox_queue (chat_id=?)');
   });
 });

@@ -153,10 +153,12 @@ export const PG_MIGRATIONS: string[] = [
     seen_at     BIGINT NOT NULL                  -- last heartbeat, database clock
   );
   `,
-  // 5: the queue figures count parked and muted rows through their own small index (SQLite
-  // schema 6) instead of grouping every row of the table.
+  // 5: reading the queue under a backlog (SQLite schema 6): the queue figures count through
+  // small indexes instead of grouping every row of the table, and a chat's oldest waiting rows
+  // are read in id order without sorting every due row.
   `
   CREATE INDEX outbox_held ON outbox(state, done_at) WHERE state IN ('parked', 'muted');
+  CREATE INDEX outbox_queue ON outbox(chat_id, id, route, received_at) WHERE state = 'pending';
   `,
 ];
 

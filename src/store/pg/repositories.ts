@@ -96,11 +96,12 @@ export function pgRepositories(sql: Sql) {
     async content(id: number): Promise<{ body: Buffer; alert: string | null } | null> {
       return (await first(sql.query<{ body: Buffer; alert: string | null }>('SELECT body, alert FROM outbox WHERE id = $1', [id]))) ?? null;
     },
-    async contents(ids: readonly number[]): Promise<Map<number, { body: Buffer; alert: string | null }>> {
-      const out = new Map<number, { body: Buffer; alert: string | null }>();
+    async contents(ids: readonly number[]): Promise<Map<number, { body: Buffer | null; alert: string | null }>> {
+      const out = new Map<number, { body: Buffer | null; alert: string | null }>();
       if (ids.length === 0) return out;
-      const res = await sql.query<{ id: number; body: Buffer; alert: string | null }>(
-        'SELECT id, body, alert FROM outbox WHERE id = ANY($1::bigint[])',
+      const res = await sql.query<{ id: number; body: Buffer | null; alert: string | null }>(
+        // The body only where no normalised alert was stored with it (as on SQLite).
+        `SELECT id, CASE WHEN alert IS NULL THEN body END AS body, alert FROM outbox WHERE id = ANY($1::bigint[])`,
         [[...ids]],
       );
       for (const r of res.rows) out.set(r.id, { body: r.body, alert: r.alert });
