@@ -20,7 +20,7 @@ export type QueueFigures = ReturnType<typeof queueFigures>;
  * `stale()` (after a commit, after a delivery round) reads again at most once per `staleGapMs`:
  * under load commits come hundreds of times a second, and the figures are not worth a read each.
  */
-export function queueFigures(store: Pick<AsyncStore, 'stats' | 'activeMutes'>, now: () => number, intervalMs = 2000, staleGapMs = 250) {
+export function queueFigures(store: Pick<AsyncStore, 'stats' | 'activeMutes'>, now: () => number, intervalMs = 2000, staleGapMs = 1000) {
   let stats: StoreStats = EMPTY_STATS;
   let mutes: MuteRow[] = [];
   let failure: StorageFailure | null = null;
