@@ -5,7 +5,7 @@
 import type { CallbackRow } from '../callbacks.js';
 import type { MessageRow } from '../messages.js';
 import type { MuteRow, NewMute } from '../mutes.js';
-import type { NewAlertRow, PendingRow, RoutePending, StoreStats } from '../outbox.js';
+import { queueStats, STATS_SQL, type NewAlertRow, type PendingRow, type RoutePending, type StoreStats } from '../outbox.js';
 import { isRetryable, type Sql } from './sql.js';
 
 const PENDING_COLUMNS = `id, received_at AS "receivedAt", resource, action, chat_id AS "chatId", thread_id AS "threadId",
@@ -176,37 +176,14 @@ export function pgRepositories(sql: Sql) {
       );
     },
     async stats(): Promise<StoreStats> {
-      // Only indexed rows, as on SQLite (see outbox.ts): never a pass over every delivered row.
-      const [counts, parked, delivered, byRoute] = await Promise.all([
-        sql.query<{ state: string; n: number; oldest: number | null }>(
-          `SELECT 'pending' AS state, COUNT(*) AS n, MIN(received_at) AS oldest FROM outbox WHERE state = 'pending'
-           UNION ALL
-           SELECT state, COUNT(*), NULL FROM outbox WHERE state IN ('parked', 'muted') GROUP BY state`,
-        ),
-        first(
-          sql.query<{ at: number; reason: string }>(
-            `SELECT done_at AS at, last_error AS reason FROM outbox WHERE state IN ('parked', 'muted') AND state = 'parked' ORDER BY done_at DESC LIMIT 1`,
-          ),
-        ),
-        first(
-          sql.query<{ at: number | null }>(
-            `SELECT done_at AS at FROM outbox WHERE state <> 'pending' AND state IN ('sent', 'merged') ORDER BY done_at DESC LIMIT 1`,
-          ),
-        ),
-        sql.query<RoutePending>(
-          `SELECT route, COUNT(*) AS pending, MIN(received_at) AS "oldestPendingAt" FROM outbox WHERE state = 'pending' GROUP BY route ORDER BY COALESCE(route, '')`,
-        ),
+      // The same reads as on SQLite (STATS_SQL): indexes only, never every delivered row.
+      const [held, byRoute, parked, delivered] = await Promise.all([
+        sql.query<{ state: string; n: number }>(STATS_SQL.heldCount),
+        sql.query<RoutePending>(STATS_SQL.pendingByRoute),
+        first(sql.query<{ at: number; reason: string }>(STATS_SQL.lastParked)),
+        first(sql.query<{ at: number }>(STATS_SQL.lastDelivered)),
       ]);
-      const by = (s: string) => counts.rows.find((r) => r.state === s);
-      return {
-        pending: by('pending')?.n ?? 0,
-        parked: by('parked')?.n ?? 0,
-        lastParked: parked ?? null,
-        lastDeliveredAt: delivered?.at ?? null,
-        oldestPendingAt: by('pending')?.oldest ?? null,
-        muted: by('muted')?.n ?? 0,
-        pendingByRoute: byRoute.rows,
-      };
+      return queueStats(held.rows, byRoute.rows, parked, delivered);
     },
     async recentFailures(since: number, limit = 20) {
       return (
