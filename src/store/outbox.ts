@@ -56,6 +56,8 @@ export interface RoutePending {
  * (outbox_queue, covering), the parked and muted ones (outbox_held), and the newest delivered one
  * (outbox_done). Never every row: delivered rows pile up for the retention period, and the
  * figures are read again while webhooks are being committed.
+ * The terms that look redundant are not: SQLite uses a partial index only when the query's WHERE
+ * repeats the index's own (`state IN ('parked', 'muted')`, `state <> 'pending'`).
  */
 export const STATS_SQL = {
   heldCount: `SELECT state, COUNT(*) AS n FROM outbox WHERE state IN ('parked', 'muted') GROUP BY state`,
